@@ -1,0 +1,45 @@
+"""bulkpost: a spreadsheet of social-media posts becomes scheduled posts through the Publora API.
+
+The pipeline, each step usable on its own::
+
+    load_sheet -> validate -> build_plan -> execute_plan -> write_report
+"""
+
+from __future__ import annotations
+
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BulkpostError,
+    ConfigError,
+    InputError,
+    PlanLimitError,
+)
+from .findings import Finding, Report
+from .model import Cell, MediaRef, Post, Row, Sheet, Target
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BulkpostError",
+    "Cell",
+    "ConfigError",
+    "Finding",
+    "InputError",
+    "MediaRef",
+    "PlanLimitError",
+    "Post",
+    "Report",
+    "Row",
+    "Sheet",
+    "Target",
+    "__version__",
+]
