@@ -8,8 +8,11 @@ once, in :class:`BulkpostGroup`, and printed as one line plus a hint; a tracebac
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import click
@@ -86,6 +89,430 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 # --- schedule, connections, status, cancel (issue 6) ------------------------------------
+
+
+def _api_options(f: Any) -> Any:
+    """--sandbox / --base-url / --user, shared by the commands that talk to Publora."""
+    f = click.option("--user", "user_id", metavar="ID", help="Act as this workspace-managed user (x-publora-user-id).")(f)
+    f = click.option("--base-url", metavar="URL", help="Publora API base URL (default: PUBLORA_BASE_URL or the real API).")(f)
+    f = click.option("--sandbox", is_flag=True, help="Start the local sandbox in-process and run against it (no account needed).")(f)
+    return f
+
+
+@contextlib.contextmanager
+def _open_client(sandbox: bool, base_url: str | None, user_id: str | None, *, quiet: bool = False) -> Iterator[Any]:
+    """A PubloraClient for the real API (PUBLORA_API_KEY required) or an in-process sandbox."""
+    from .errors import ConfigError
+    from .publora import PubloraClient
+
+    if sandbox and base_url:
+        raise ConfigError("--sandbox and --base-url cannot be used together", hint="Pick one.")
+    with contextlib.ExitStack() as stack:
+        if sandbox:
+            from .sandbox import run_sandbox
+
+            sb = stack.enter_context(run_sandbox())
+            if not quiet:
+                click.echo(f"Sandbox running at {sb.base_url} (a local Publora; nothing leaves this machine).", err=True)
+            client = PubloraClient(sb.api_key, base_url=sb.base_url, user_id=user_id)
+        else:
+            if not os.environ.get("PUBLORA_API_KEY"):
+                raise ConfigError(
+                    "PUBLORA_API_KEY is not set",
+                    hint="Export your Publora API key (sk_...) as PUBLORA_API_KEY, or try the batch with --sandbox.",
+                )
+            client = PubloraClient(base_url=base_url, user_id=user_id)
+        stack.enter_context(client)
+        yield client
+
+
+def _print_findings(findings: list[Any], *, limit: int = 30) -> None:
+    order = {"error": 0, "warning": 1}
+    shown = sorted(findings, key=lambda f: (order.get(f.severity, 2), f.row or 0))
+    for f in shown[:limit]:
+        click.echo(f"  {f.severity:<7} {f.code:<26} {f.message}")
+        if f.hint and f.severity == "error":
+            click.echo(f"          {'':<26} hint: {f.hint}")
+    if len(shown) > limit:
+        click.echo(f"  ... and {len(shown) - limit} more (see the results file)")
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1_000_000:.1f} MB" if n >= 100_000 else f"{n / 1000:.1f} kB"
+
+
+class _Progress:
+    """tqdm bars on stderr fed by the executor's progress events (silent when not a terminal)."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.rows: Any = None
+        self.bytes: Any = None
+
+    def __call__(self, event: Any) -> None:
+        from tqdm import tqdm
+
+        disable = True if self.quiet else None
+        if event.kind == "start":
+            self.rows = tqdm(total=event.total_rows, unit="row", desc="rows", file=sys.stderr, disable=disable, leave=False)
+            if event.total_bytes:
+                self.bytes = tqdm(
+                    total=event.total_bytes, unit="B", unit_scale=True, desc="media", file=sys.stderr, disable=disable, leave=False
+                )
+        elif event.kind == "row" and self.rows is not None:
+            self.rows.update(1)
+        elif event.kind == "bytes" and self.bytes is not None:
+            self.bytes.update(event.nbytes)
+
+    def close(self) -> None:
+        for bar in (self.bytes, self.rows):
+            if bar is not None:
+                bar.close()
+
+
+@contextlib.contextmanager
+def _interrupts(stop: Any, abort: Any, quiet: bool) -> Iterator[None]:
+    """First Ctrl-C: finish rows in flight, start no new ones. Second: stop at the next step."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    count = 0
+
+    def handler(signum: int, frame: Any) -> None:
+        nonlocal count
+        count += 1
+        if count == 1:
+            stop.set()
+            click.echo("\nStopping: rows in flight finish, no new row starts (Ctrl-C again to stop at once).", err=True)
+        elif count == 2:
+            abort.set()
+            click.echo("\nAborting at the next step; the journal keeps everything done so far.", err=True)
+        else:
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@cli.command()
+@click.argument("sheet_path", metavar="SHEET", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--sheet", "sheet_name", metavar="NAME", help="Worksheet of an .xlsx (default: the first with a header).")
+@click.option("--tz", default="UTC", show_default=True, help="IANA time zone for times without an offset.")
+@click.option("--date-format", type=click.Choice(["dmy", "mdy"]), help="How to read 03/04/2031.")
+@_api_options
+@click.option("--concurrency", type=click.IntRange(1, 32), default=4, show_default=True, help="Rows in flight at once.")
+@click.option("--dry-run", is_flag=True, help="Validate and plan online, print the plan, send nothing that creates or changes.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (required when stdin is not a terminal).")
+@click.option("--skip-invalid", is_flag=True, help="Schedule the valid rows and report invalid ones as skipped.")
+@click.option("--update-changed", is_flag=True, help="Update the post groups of rows that changed since they were sent.")
+@click.option("--strict", is_flag=True, help="Stricter validation (e.g. over-long X text is an error).")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), help="Results file (.csv, .xlsx, .json).")
+@click.option("--journal", "journal_path", type=click.Path(dir_okay=False, path_type=Path), help="Where the journal lives.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars and no plan summary.")
+def schedule(
+    sheet_path: Path,
+    sheet_name: str | None,
+    tz: str,
+    date_format: str | None,
+    sandbox: bool,
+    base_url: str | None,
+    user_id: str | None,
+    concurrency: int,
+    dry_run: bool,
+    yes: bool,
+    skip_invalid: bool,
+    update_changed: bool,
+    strict: bool,
+    report_path: Path | None,
+    journal_path: Path | None,
+    quiet: bool,
+) -> None:
+    """Schedule every row of SHEET on Publora; safe to interrupt and to run again.
+
+    Validates first (nothing is sent while a row has an error, unless --skip-invalid),
+    resolves network names to connections, shows the plan and asks before sending. Every
+    step is journaled beside the sheet (.bulkpost/), so a re-run skips finished rows,
+    resumes half-finished ones and never posts twice. Writes SHEET.results.csv/.xlsx.
+    """
+    import threading
+
+    from .batch import connection_facts, exit_code_for, fetch_connections, guard_prior_results
+    from .errors import ConfigError
+    from .execute import execute_plan
+    from .journal import Journal, default_journal_path
+    from .load import load_sheet
+    from .plan import build_plan, sheet_identity
+    from .results import collect_results, default_results_path, split_results_columns, write_results
+    from .rules import RuleContext
+    from .validate import validate
+
+    if not dry_run and not yes and not sys.stdin.isatty():
+        raise ConfigError(
+            "stdin is not a terminal, so bulkpost cannot ask for confirmation",
+            hint="Pass --yes to schedule without a prompt (for cron and scripts), or --dry-run to only see the plan.",
+        )
+    sheet = load_sheet(sheet_path, sheet=sheet_name)
+    prior = split_results_columns(sheet)
+    with _open_client(sandbox, base_url, user_id, quiet=quiet) as client:
+        users = {str(r.cells["user"].value).strip() for r in sheet.rows if "user" in r.cells and r.cells["user"].value}
+        connections = fetch_connections(client, users)
+        ctx = RuleContext(strict=strict, connections=connection_facts(connections))
+        report = validate(sheet, tz=tz, date_format=date_format, strict=strict, rule_context=ctx)
+        jpath = journal_path or default_journal_path(sheet_path)
+        original = jpath.name[: -len(".journal.sqlite")] if journal_path is None else sheet_path.name
+        identity = sheet_identity(sheet_path.resolve().with_name(original), sheet.sheet)
+        journal = Journal(jpath, identity=identity)
+        try:
+            plan = build_plan(
+                report.valid_posts(), sheet_identity=journal.identity or identity, connections=connections, base_dir=sheet.base_dir
+            )
+            decisions = journal.classify(plan)
+            guard_prior_results(plan, prior, decisions)
+            problems = [*report.errors, *(f for f in plan.findings if f.severity == "error")]
+            warnings = [*report.warnings, *(f for f in plan.findings if f.severity == "warning")]
+            if not quiet or problems:
+                click.echo(f"{sheet_path}: {report.rows} rows, {len(problems)} error(s), {len(warnings)} warning(s)")
+                _print_findings([*problems, *warnings] if not quiet else problems)
+            if problems and not skip_invalid:
+                bad_rows = len({f.row for f in problems if f.row is not None})
+                click.echo(
+                    f"Nothing was sent: {bad_rows} row(s) have errors. Fix them, or run with --skip-invalid to "
+                    "schedule the valid rows and report these as skipped."
+                )
+                sys.exit(1)
+            kinds = {k: sum(1 for d in decisions.values() if d.kind == k) for k in ("new", "resume", "done", "changed")}
+            s = plan.summary()
+            if not quiet or dry_run:
+                click.echo(
+                    f"Plan: {s.rows - s.rows_blocked} row(s) -> {s.groups} post group(s) to {s.targets} account(s)"
+                    f" ({s.drafts} draft), {s.uploads} upload(s) ({_mb(s.upload_bytes)}), {s.media_urls} media URL(s),"
+                    f" about {s.api_calls} API call(s)."
+                )
+                click.echo(
+                    f"Journal {jpath}: {kinds['new']} new, {kinds['resume']} to resume, {kinds['done']} already done,"
+                    f" {kinds['changed']} changed since sent" + (" (will update)" if update_changed and kinds["changed"] else "") + "."
+                )
+            if dry_run:
+                click.echo("Dry run: nothing was sent.")
+                return
+            if not yes and not click.confirm("Schedule these posts now?", default=False):
+                click.echo("Nothing was sent.")
+                sys.exit(1)
+            journal.lock()
+            stop, abort = threading.Event(), threading.Event()
+            progress = _Progress(quiet)
+            try:
+                with _interrupts(stop, abort, quiet):
+                    results = execute_plan(
+                        plan,
+                        client,
+                        journal,
+                        concurrency=concurrency,
+                        progress=progress,
+                        stop_event=stop,
+                        abort_event=abort,
+                        update_changed=update_changed,
+                    )
+            finally:
+                progress.close()
+            records = collect_results(sheet.rows, report, plan, results)
+            out = report_path or default_results_path(sheet_path)
+            write_results(out, sheet, records, extra={"run": results.to_dict()})
+        finally:
+            journal.close()
+    counts: dict[str, int] = {}
+    for r in records.values():
+        counts[r.status] = counts.get(r.status, 0) + 1
+    order = ("scheduled", "draft", "failed", "skipped", "not_attempted")
+    click.echo("Done: " + ", ".join(f"{counts.get(k, 0)} {k}" for k in order if counts.get(k)) + f" (of {len(records)} rows).")
+    for n, r in sorted(records.items()):
+        if r.status in ("failed", "skipped", "not_attempted") and r.error:
+            click.echo(f"  row {n}: {r.status} {r.error_code or ''}: {r.error}")
+            if r.status == "not_attempted" and results.stopped is not None:
+                click.echo(f"  ... and every later row not attempted: {results.stopped.describe()}")
+                break
+    if results.stopped is not None:
+        click.echo(f"Stopped: {results.stopped.describe()}", err=True)
+    elif results.interrupted:
+        click.echo("Interrupted: run the same command again to continue.", err=True)
+    click.echo(f"Results: {out}")
+    sys.exit(exit_code_for(records, results.stopped is not None))
+
+
+@cli.command()
+@_api_options
+@click.option("--json", "as_json", is_flag=True, help="Print the connections as JSON.")
+def connections(sandbox: bool, base_url: str | None, user_id: str | None, as_json: bool) -> None:
+    """List the connected accounts: connection id, network, name and token health."""
+    import json
+
+    with _open_client(sandbox, base_url, user_id, quiet=as_json) as client:
+        conns = client.platform_connections()
+    rows = [
+        {
+            "platformId": c.platform_id,
+            "network": c.platform_id.split("-", 1)[0],
+            "username": c.username,
+            "displayName": c.display_name,
+            "tokenStatus": c.token_status,
+            "tokenExpiresIn": c.token_expires_in,
+            "subscriptionType": c.subscription_type,
+        }
+        for c in conns
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    click.echo(f"{'connection id':<32} {'network':<10} {'name':<24} token")
+    for r in rows:
+        name = r["username"] or r["displayName"] or ""
+        health = r["tokenStatus"] or "unknown"
+        if r["tokenExpiresIn"] and health != "valid":
+            health += f" ({r['tokenExpiresIn']})"
+        mark = "  <- cannot publish (connect-only)" if r["network"] == "pinterest" else ""
+        click.echo(f"{r['platformId']:<32} {r['network']:<10} {name[:24]:<24} {health}{mark}")
+
+
+def _journal_for(sheet_path: Path, journal_path: Path | None) -> Any:
+    from .errors import InputError
+    from .journal import Journal, default_journal_path
+
+    jpath = journal_path or default_journal_path(sheet_path)
+    if not jpath.exists():
+        raise InputError(
+            f"no journal for {sheet_path} at {jpath}",
+            hint="Run `bulkpost schedule` on the sheet first, or pass --journal PATH.",
+        )
+    return Journal(jpath)
+
+
+@cli.command()
+@click.argument("sheet_path", metavar="SHEET", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--sheet", "sheet_name", metavar="NAME", help="Worksheet of an .xlsx.")
+@_api_options
+@click.option("--journal", "journal_path", type=click.Path(dir_okay=False, path_type=Path), help="Where the journal lives.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), help="Results file to update.")
+@click.option("--json", "as_json", is_flag=True, help="Print the statuses as JSON.")
+def status(
+    sheet_path: Path,
+    sheet_name: str | None,
+    sandbox: bool,
+    base_url: str | None,
+    user_id: str | None,
+    journal_path: Path | None,
+    report_path: Path | None,
+    as_json: bool,
+) -> None:
+    """Refresh every post group of SHEET's batch from Publora and update the results file."""
+    import json
+
+    from .batch import refresh_status
+
+    journal = _journal_for(sheet_path, journal_path)
+    try:
+        with _open_client(sandbox, base_url, user_id, quiet=True) as client:
+            outcomes = refresh_status(client, journal)
+        entries = journal.entries()
+    finally:
+        journal.close()
+    if as_json:
+        click.echo(json.dumps([o.__dict__ if hasattr(o, "__dict__") else _slots(o) for o in outcomes], indent=2, default=str))
+    else:
+        for o in outcomes:
+            nets = ", ".join(f"{p['platform']} {p['status']}" for p in o.platforms)
+            click.echo(f"row {o.row}: {o.post_group_id} {o.status}" + (f" [{nets}]" if nets else "") + (f" {o.error}" if o.error else ""))
+        if not outcomes:
+            click.echo("No post groups in the journal yet.")
+    _update_results_from_journal(sheet_path, sheet_name, report_path, entries)
+
+
+def _slots(obj: Any) -> dict[str, Any]:
+    return {k: getattr(obj, k) for k in obj.__slots__}
+
+
+def _update_results_from_journal(sheet_path: Path, sheet_name: str | None, report_path: Path | None, entries: list[Any]) -> None:
+    """Rewrite the results file's status columns with what Publora reported."""
+    from .load import load_sheet
+    from .results import ResultRecord, default_results_path, split_results_columns, write_results
+
+    out = report_path or default_results_path(sheet_path)
+    if not out.exists() or out.suffix.lower() == ".json":
+        return
+    sheet = load_sheet(out, sheet=sheet_name)
+    prior = split_results_columns(sheet) or {}
+    by_row: dict[int, list[Any]] = {}
+    for e in entries:
+        if e.post_group_id and e.state != "cancelled":
+            by_row.setdefault(e.row_number, []).append(e)
+    records: dict[int, ResultRecord] = {}
+    for row in sheet.rows:
+        p = prior.get(row.number)
+        es = by_row.get(row.number, [])
+        remote = [e.remote_status for e in es if e.remote_status]
+        if not es:
+            records[row.number] = ResultRecord(p.status if p else "not_attempted", list(p.post_group_ids) if p else [])
+            continue
+        errs = [x for e in es for x in ((e.remote_detail or {}).get("errors") or [])]
+        if "failed" in remote:
+            status = "failed"
+        elif "partially_published" in remote:
+            status = "partially_published"
+        elif remote and all(r == "published" for r in remote):
+            status = "published"
+        else:
+            status = p.status if p else "scheduled"
+        records[row.number] = ResultRecord(
+            status,
+            [e.post_group_id for e in es],
+            min((e.effective_time for e in es if e.effective_time), default=None),
+            [w for e in es for w in e.warnings],
+            "PUBLISH_FAILED" if errs else None,
+            "; ".join(errs) or None,
+        )
+    write_results(out, sheet, records)
+    click.echo(f"Results: {out}")
+
+
+@cli.command()
+@click.argument("sheet_path", metavar="SHEET", type=click.Path(dir_okay=False, path_type=Path))
+@_api_options
+@click.option("--journal", "journal_path", type=click.Path(dir_okay=False, path_type=Path), help="Where the journal lives.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+def cancel(sheet_path: Path, sandbox: bool, base_url: str | None, user_id: str | None, journal_path: Path | None, yes: bool) -> None:
+    """Delete the batch's post groups that are not published yet (recorded in the journal)."""
+    from .batch import cancel_batch
+    from .errors import ConfigError
+
+    journal = _journal_for(sheet_path, journal_path)
+    try:
+        live = [e for e in journal.entries() if e.post_group_id and e.state != "cancelled"]
+        if not live:
+            click.echo("Nothing to cancel: the journal has no live post groups.")
+            return
+        if not yes:
+            if not sys.stdin.isatty():
+                raise ConfigError("stdin is not a terminal, so bulkpost cannot ask for confirmation", hint="Pass --yes.")
+            if not click.confirm(f"Delete up to {len(live)} unpublished post group(s) of this batch?", default=False):
+                click.echo("Nothing was deleted.")
+                sys.exit(1)
+        with _open_client(sandbox, base_url, user_id, quiet=True) as client:
+            journal.lock()
+            outcomes = cancel_batch(client, journal)
+    finally:
+        journal.close()
+    for o in outcomes:
+        click.echo(f"row {o.row}: {o.post_group_id} {o.outcome}" + (f" ({o.detail})" if o.detail else ""))
+    deleted = sum(1 for o in outcomes if o.outcome == "deleted")
+    click.echo(f"Deleted {deleted} post group(s).")
+    if any(o.outcome == "error" for o in outcomes):
+        sys.exit(1)
+
 
 
 # --- webhooks, workspace, analytics (issue 8) -------------------------------------------

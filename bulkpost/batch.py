@@ -1,0 +1,206 @@
+"""The pieces of a batch run between the pipeline steps, shared by the CLI and library users.
+
+``schedule`` = load -> (results file fed back? take its result columns off) -> connections
+-> validate -> plan -> journal decisions -> execute -> results file. This module holds the
+glue that is not one of those steps: fetching connections per managed user, refusing rows a
+results file says are done when the journal does not know them, exit codes, and the
+``status``/``cancel`` companions. No printing here; the CLI prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import APIError, APIStatusError, NotFoundError
+from .findings import finding
+from .journal import Journal, RowDecision
+from .plan import Plan
+from .results import PriorResult, ResultRecord
+
+__all__ = [
+    "CancelOutcome",
+    "StatusOutcome",
+    "cancel_batch",
+    "connection_facts",
+    "exit_code_for",
+    "fetch_connections",
+    "guard_prior_results",
+    "refresh_status",
+]
+
+DONE_STATUSES = frozenset({"scheduled", "draft", "published", "partially_published"})
+
+
+def fetch_connections(client: Any, users: Iterable[str | None]) -> dict[str | None, list[Any]]:
+    """``platform-connections`` for the key's own user and every managed user a row names."""
+    out: dict[str | None, list[Any]] = {None: list(client.platform_connections())}
+    for user in sorted({u for u in users if u}):
+        out[user] = list(client.with_options(user_id=user).platform_connections())
+    return out
+
+
+def connection_facts(connections: dict[str | None, list[Any]]) -> dict[str, dict[str, Any]]:
+    """Per connection id, the facts the rules use (``subscriptionType``, ``tokenStatus``)."""
+    facts: dict[str, dict[str, Any]] = {}
+    for conns in connections.values():
+        for c in conns:
+            pid = getattr(c, "platform_id", None) or (c.get("platformId") if isinstance(c, dict) else None)
+            if not pid:
+                continue
+            get = (lambda k, a: getattr(c, a, None)) if not isinstance(c, dict) else (lambda k, a: c.get(k))
+            facts[str(pid)] = {
+                "subscriptionType": get("subscriptionType", "subscription_type"),
+                "tokenStatus": get("tokenStatus", "token_status"),
+                "username": get("username", "username"),
+            }
+    return facts
+
+
+def guard_prior_results(plan: Plan, prior: dict[int, PriorResult] | None, decisions: dict[int, RowDecision]) -> int:
+    """Refuse rows a results file says are done while the journal has never seen them.
+
+    A row is skipped only when the results file says done AND the journal agrees (then the
+    journal alone decides). A results file that says done for a row the journal does not know
+    means the journal is missing or another one: sending the row could post it twice, so it
+    is reported instead. Returns the number of rows refused.
+    """
+    if not prior:
+        return 0
+    refused = 0
+    for rp in plan.rows:
+        p = prior.get(rp.number)
+        d = decisions.get(rp.number)
+        if not rp.ok or p is None or d is None or p.status not in DONE_STATUSES or d.kind != "new":
+            continue
+        ids = ", ".join(p.post_group_ids) or "unknown ids"
+        f = finding(
+            "JOURNAL_MISSING",
+            f"the results file says this row was already {p.status} ({ids}), but the journal does not know it; "
+            "it was not sent again.",
+            row=rp.row,
+            hint="Point --journal at the batch's journal, or clear the row's status cell to send it anyway.",
+        )
+        rp.findings.append(f)
+        plan.findings.append(f)
+        refused += 1
+    return refused
+
+
+def exit_code_for(records: dict[int, ResultRecord], stopped: bool) -> int:
+    """0 every row scheduled (or a draft as asked), 1 some failed/skipped/not attempted, 3 stopped."""
+    if stopped:
+        return 3
+    return 0 if all(r.status in DONE_STATUSES for r in records.values()) else 1
+
+
+@dataclass(slots=True)
+class StatusOutcome:
+    """One post group as Publora reports it now."""
+
+    row: int
+    post_group_id: str
+    status: str
+    platforms: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+
+
+def _a(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
+def refresh_status(client: Any, journal: Journal, *, with_logs: bool = True) -> list[StatusOutcome]:
+    """Ask ``get-post`` about every post group of the batch and record the answers in the journal.
+
+    Failed platform posts get the ``post-logs`` detail. A group deleted on Publora is ``deleted``.
+    """
+    out: list[StatusOutcome] = []
+    for e in journal.entries():
+        if not e.post_group_id or e.state == "cancelled":
+            continue
+        cl = client.with_options(user_id=e.user_id) if e.user_id else client
+        try:
+            g = cl.get_post(e.post_group_id)
+        except NotFoundError:
+            journal.update(e.id, remote_status="deleted", remote_detail=None)
+            out.append(StatusOutcome(e.row_number, e.post_group_id, "deleted", error="not found on Publora"))
+            continue
+        except APIError as exc:
+            out.append(StatusOutcome(e.row_number, e.post_group_id, "unknown", error=exc.message))
+            continue
+        platforms = []
+        errors = []
+        for p in _a(g, "posts") or []:
+            err = _a(p, "error")
+            item = {
+                "platform": _a(p, "platform"),
+                "platform_id": _a(p, "platform_id"),
+                "status": _a(p, "status"),
+                "posted_id": _a(p, "posted_id"),
+                "error_code": _a(err, "code") if err is not None else None,
+                "error": _a(err, "message") if err is not None else None,
+            }
+            platforms.append(item)
+            if item["status"] == "failed":
+                errors.append(f"{item['platform']}: {item['error_code'] or ''} {item['error'] or ''}".strip())
+        status = str(_a(g, "status"))
+        if with_logs and errors:
+            try:
+                logs = cl.post_logs(e.post_group_id)
+                details = [f"{_a(x, 'platform') or 'group'} {_a(x, 'event')}: {_a(x, 'error')}" for x in logs if _a(x, "error")]
+                if details:
+                    errors.append("logs: " + "; ".join(details[-3:]))
+            except APIError:
+                pass
+        journal.update(e.id, remote_status=status, remote_detail={"platforms": platforms, "errors": errors})
+        out.append(StatusOutcome(e.row_number, e.post_group_id, status, platforms, "; ".join(errors) or None))
+    return out
+
+
+@dataclass(slots=True)
+class CancelOutcome:
+    row: int
+    post_group_id: str
+    outcome: str
+    """``deleted``, ``already gone``, ``kept`` (published or publishing) or ``error``."""
+    detail: str | None = None
+
+
+def cancel_batch(client: Any, journal: Journal) -> list[CancelOutcome]:
+    """Delete the batch's post groups that are not published yet, recording each in the journal."""
+    out: list[CancelOutcome] = []
+    for e in journal.entries():
+        if not e.post_group_id or e.state == "cancelled":
+            continue
+        cl = client.with_options(user_id=e.user_id) if e.user_id else client
+        try:
+            status = str(cl.get_post(e.post_group_id).status)
+        except NotFoundError:
+            journal.update(e.id, state="cancelled", remote_status="deleted")
+            out.append(CancelOutcome(e.row_number, e.post_group_id, "already gone"))
+            continue
+        except APIError as exc:
+            out.append(CancelOutcome(e.row_number, e.post_group_id, "error", exc.message))
+            continue
+        if status not in ("draft", "scheduled"):
+            journal.update(e.id, remote_status=status)
+            out.append(CancelOutcome(e.row_number, e.post_group_id, "kept", f"already {status}"))
+            continue
+        sid = journal.step_started(e.id, "cancel")
+        try:
+            cl.delete_post(e.post_group_id)
+        except NotFoundError:
+            pass
+        except APIStatusError as exc:
+            journal.step_finished(sid, e.id, "error", {"error": exc.message})
+            out.append(CancelOutcome(e.row_number, e.post_group_id, "error", exc.message))
+            continue
+        except APIError as exc:
+            journal.step_finished(sid, e.id, "unknown", {"error": exc.message})
+            out.append(CancelOutcome(e.row_number, e.post_group_id, "error", exc.message))
+            continue
+        journal.step_finished(sid, e.id, "ok", state="cancelled", remote_status="deleted")
+        out.append(CancelOutcome(e.row_number, e.post_group_id, "deleted"))
+    return out
+
