@@ -239,6 +239,8 @@ def _parse_time(value: Any) -> datetime | None:
 
 def _is_refusal(exc: APIError) -> bool:
     """True when Publora definitely did not act on the request (so a new key is safe)."""
+    if type(exc).__name__ == "InvalidIdError":  # refused locally, never sent
+        return True
     if not isinstance(exc, APIStatusError):
         return False
     if isinstance(exc, (ServerError, RateLimitError, ConflictError)):
@@ -457,7 +459,7 @@ class _Run:
             return self.update_changed_row(rp, decision, warnings)
         outcomes: list[GroupOutcome] = []
         for g in rp.groups:
-            if self.abort_event.is_set() or (self.stop_reason is not None and not outcomes):
+            if self.abort_event.is_set() or self.stop_reason is not None:
                 outcomes.append(GroupOutcome(g.index, NOT_ATTEMPTED, targets=g.targets, error_code=self.stop_code(), error=self.stop_text()))
                 continue
             outcomes.append(self.run_group(g))
@@ -539,15 +541,20 @@ class _Run:
             )
         return self.outcome_from(e)
 
-    def fail(self, step_id: int, e: GroupEntry, exc: APIError, *, attempt_field: str) -> _GroupFailed:
-        """Record a failed step; stop the run for plan limits and bad keys."""
+    def fail(self, step_id: int, e: GroupEntry, exc: APIError, *, attempt_field: str, keep_state: bool = False) -> _GroupFailed:
+        """Record a failed step; stop the run for plan limits and bad keys.
+
+        ``keep_state`` leaves the group's state alone (an update of a group that stays scheduled).
+        """
         code = getattr(exc, "code", None) or type(exc).__name__
         text = _error_text(exc)
         refusal = _is_refusal(exc)
         fields: dict[str, Any] = {"state": "failed", "error_code": code, "error": text, "outcome_unknown": not refusal}
+        if keep_state:
+            fields = {}
         if refusal:
             fields[attempt_field] = getattr(e, attempt_field) + 1
-        else:
+        elif not keep_state:
             text += " (the outcome is unknown: the next run checks Publora before sending it again)"
             fields["error"] = text
         self.journal.step_finished(step_id, e.id, "refused" if refusal else "unknown", {"code": code, "error": text}, **fields)
@@ -852,7 +859,7 @@ class _Run:
         outcomes = []
         for o, g in zip(old, rp.groups):
             client = self.client_for(g.user)
-            key = g.key("update")
+            key = g.key("update", o.schedule_attempt)
             sid = self.journal.step_started(o.id, "update-changed", key=key)
             body = g.create_body()
             try:
@@ -868,7 +875,7 @@ class _Run:
                     idempotency_key=key,
                 )
             except APIError as exc:
-                f = self.fail(sid, o, exc, attempt_field="schedule_attempt")
+                f = self.fail(sid, o, exc, attempt_field="schedule_attempt", keep_state=True)
                 outcomes.append(GroupOutcome(g.index, FAILED, o.post_group_id, None, g.targets, [], f.code, f.message))
                 continue
             when = _attr(res, "scheduled_time", "scheduledTime")
