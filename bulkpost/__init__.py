@@ -19,7 +19,11 @@ from .errors import (
     PlanLimitError,
 )
 from .findings import Finding, Report
+from .load import load_sheet
 from .model import Cell, MediaRef, Post, Row, Sheet, Target
+from .report import write_report
+from .template import write_template
+from .validate import validate
 
 __version__ = "0.1.0"
 
@@ -42,4 +46,8 @@ __all__ = [
     "Sheet",
     "Target",
     "__version__",
+    "load_sheet",
+    "validate",
+    "write_report",
+    "write_template",
 ]
