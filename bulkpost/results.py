@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError
+from .report import FORMULA_PREFIXES, safe_csv_value, write_safe_cell
 
 if TYPE_CHECKING:
     from .execute import Results
@@ -43,14 +44,10 @@ __all__ = [
 ]
 
 RESULT_COLUMNS = ("status", "post_group_ids", "scheduled_time_utc", "warnings", "error_code", "error")
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+_DANGEROUS = tuple(FORMULA_PREFIXES)
 
-
-def safe_cell(value: Any) -> Any:
-    """A value that a spreadsheet can never run as a formula (text only is changed)."""
-    if isinstance(value, str) and value.startswith(_DANGEROUS):
-        return "'" + value
-    return value
+#: A value that a spreadsheet can never run as a formula (the loader's helper, shared).
+safe_cell = safe_csv_value
 
 
 def _unsafe(value: Any) -> Any:
@@ -205,19 +202,13 @@ def write_results(path: str | Path, sheet: Sheet, records: dict[int, ResultRecor
         wb = Workbook()
         ws = wb.active
         ws.title = (sheet.sheet or "results")[:31]
-        ws.append(headers)
-        for row in sheet.rows:
+        for ci, h in enumerate(headers, start=1):
+            write_safe_cell(ws, 1, ci, h)
+        for ri, row in enumerate(sheet.rows, start=2):
             rec = records.get(row.number)
             values = list(_row_values(row, sheet)) + (rec.cells() if rec else [""] * len(RESULT_COLUMNS))
-            ws.append([None for _ in values])
-            r = ws.max_row
             for ci, v in enumerate(values, start=1):
-                cell = ws.cell(row=r, column=ci)
-                cell.value = v if v != "" else None
-                if isinstance(v, str) and v:
-                    cell.data_type = "s"  # never a formula, whatever it starts with
-        for ci in range(1, len(headers) + 1):
-            ws.cell(row=1, column=ci).data_type = "s"
+                write_safe_cell(ws, ri, ci, v if v != "" else None)
         wb.save(path)
     else:
         raise ConfigError(f"cannot write a report to {path.name}: use .csv, .xlsx or .json")
