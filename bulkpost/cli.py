@@ -192,6 +192,30 @@ def _api_options(f: Any) -> Any:
     return f
 
 
+def _trial_accounts() -> dict[str, Any] | None:
+    """One healthy account per network from the sandbox's built-in set, for ``--sandbox`` trials.
+
+    The sandbox's full set has two X, LinkedIn and Facebook accounts (to exercise ambiguity);
+    a user trying a sheet that says ``twitter`` means "my one X account", so the trial sandbox
+    has one of each. None (the sandbox's own set) if the built-in list is not available.
+    """
+    from datetime import datetime, timezone
+
+    try:
+        from .sandbox.data import builtin_connections
+    except ImportError:
+        return None
+    seen: set[str] = set()
+    chosen = []
+    for conn in builtin_connections(datetime.now(timezone.utc)):
+        network = str(conn.get("platformId", "")).split("-", 1)[0]
+        if network in seen or conn.get("tokenStatus") == "expired":
+            continue
+        seen.add(network)
+        chosen.append(conn)
+    return {"connections": chosen}
+
+
 @contextlib.contextmanager
 def _open_client(sandbox: bool, base_url: str | None, user_id: str | None, *, quiet: bool = False) -> Iterator[Any]:
     """A PubloraClient for the real API (PUBLORA_API_KEY required) or an in-process sandbox."""
@@ -204,7 +228,7 @@ def _open_client(sandbox: bool, base_url: str | None, user_id: str | None, *, qu
         if sandbox:
             from .sandbox import run_sandbox
 
-            sb = stack.enter_context(run_sandbox())
+            sb = stack.enter_context(run_sandbox(accounts=_trial_accounts()))
             if not quiet:
                 click.echo(f"Sandbox running at {sb.base_url} (a local Publora; nothing leaves this machine).", err=True)
             client = PubloraClient(sb.api_key, base_url=sb.base_url, user_id=user_id)
@@ -383,7 +407,7 @@ def schedule(
             s = plan.summary()
             if not quiet or dry_run:
                 click.echo(
-                    f"Plan: {s.rows - s.rows_blocked} row(s) -> {s.groups} post group(s) to {s.targets} account(s)"
+                    f"Plan: {s.rows - s.rows_blocked} row(s) -> {s.groups} post group(s), {s.targets} platform post(s)"
                     f" ({s.drafts} draft), {s.uploads} upload(s) ({_mb(s.upload_bytes)}), {s.media_urls} media URL(s),"
                     f" about {s.api_calls} API call(s)."
                 )

@@ -92,7 +92,7 @@ def test_sigkill_mid_run_then_rerun_no_duplicates_nothing_missing(clean_sandbox:
     assert again.returncode == 0, out + err
     assert contents(clean_sandbox) == sorted(r["content"] for r in rows)
     results = read_results(tmp_path / "batch.results.csv")
-    assert [r["status"] for r in results] == ["scheduled"] * len(rows)
+    assert [r["result_status"] for r in results] == ["scheduled"] * len(rows)
     from bulkpost.publora import PubloraClient
 
     with PubloraClient(clean_sandbox.api_key, base_url=clean_sandbox.base_url) as client:
@@ -114,9 +114,9 @@ def test_ctrl_c_finishes_in_flight_and_rerun_completes(clean_sandbox: Any, tmp_p
     assert "Stopping: rows in flight finish" in err
     assert "Traceback" not in err
     results = read_results(tmp_path / "batch.results.csv")
-    statuses = [r["status"] for r in results]
+    statuses = [r["result_status"] for r in results]
     assert "not_attempted" in statuses and statuses.count("scheduled") >= 2
-    assert all(r["error_code"] == "INTERRUPTED" for r in results if r["status"] == "not_attempted")
+    assert all(r["error_code"] == "INTERRUPTED" for r in results if r["result_status"] == "not_attempted")
     assert len(groups(clean_sandbox)) == statuses.count("scheduled")  # in-flight rows finished, none half-done
     clean_sandbox.control.clear_faults()
     again = spawn(clean_sandbox, sheet, "--quiet")
@@ -129,7 +129,7 @@ def test_schedule_cli_summary_results_and_rerun(clean_sandbox: Any, tmp_path: Pa
     sheet = write_sheet(tmp_path, text_rows(2, platforms=f"{X}; {MASTODON}") + [{"content": "=cmd()", "platforms": BLUESKY, "scheduled_time": "2031-04-05T10:00:00Z"}])
     res = invoke(clean_sandbox, "schedule", str(sheet), "--base-url", clean_sandbox.base_url, "--yes")
     assert res.exit_code == 0, res.output
-    assert "Plan: 3 row(s) -> 3 post group(s) to 5 account(s)" in res.output
+    assert "Plan: 3 row(s) -> 3 post group(s), 5 platform post(s)" in res.output
     assert "Done: 3 scheduled (of 3 rows)." in res.output
     results = read_results(tmp_path / "batch.results.csv")
     assert results[2]["content"] == "'=cmd()"
@@ -146,18 +146,18 @@ def test_schedule_cli_summary_results_and_rerun(clean_sandbox: Any, tmp_path: Pa
 
 
 def test_results_file_fed_back_retries_only_failures(clean_sandbox: Any, tmp_path: Path) -> None:
-    clean_sandbox.control.configure(plan="starter")
+    clean_sandbox.control.configure(plan={"scheduledPosts": 3})
     sheet = write_sheet(tmp_path, text_rows(5))
     res = invoke(clean_sandbox, "schedule", str(sheet), "--base-url", clean_sandbox.base_url, "--yes", "--concurrency", "1")
     assert res.exit_code == 3, res.output
     assert "Stopped: the run stopped at row 5" in res.output
     results = read_results(tmp_path / "batch.results.csv")
-    assert [r["status"] for r in results] == ["scheduled"] * 3 + ["failed", "not_attempted"]
-    clean_sandbox.control.configure(plan="sandbox")
+    assert [r["result_status"] for r in results] == ["scheduled"] * 3 + ["failed", "not_attempted"]
+    clean_sandbox.control.configure(plan={"scheduledPosts": 100000})
     res2 = invoke(clean_sandbox, "schedule", str(tmp_path / "batch.results.csv"), "--base-url", clean_sandbox.base_url, "--yes")
     assert res2.exit_code == 0, res2.output
     assert "3 already done" in res2.output
-    assert [r["status"] for r in read_results(tmp_path / "batch.results.csv")] == ["scheduled"] * 5
+    assert [r["result_status"] for r in read_results(tmp_path / "batch.results.csv")] == ["scheduled"] * 5
     assert len(groups(clean_sandbox)) == 5
 
 
@@ -181,14 +181,14 @@ def test_validation_errors_stop_before_sending(clean_sandbox: Any, tmp_path: Pat
     assert groups(clean_sandbox) == []
     res = invoke(clean_sandbox, "schedule", str(sheet), "--base-url", clean_sandbox.base_url, "--yes", "--skip-invalid")
     assert res.exit_code == 1
-    assert [r["status"] for r in read_results(tmp_path / "batch.results.csv")] == ["scheduled", "skipped"]
+    assert [r["result_status"] for r in read_results(tmp_path / "batch.results.csv")] == ["scheduled", "skipped"]
 
 
 def test_dry_run_sends_nothing(clean_sandbox: Any, tmp_path: Path) -> None:
     sheet = write_sheet(tmp_path, text_rows(2) + [{"content": "pic", "platforms": "mastodon", "scheduled_time": "2031-04-05T10:00:00Z", "media": "media/sync-chart.png"}])
     res = invoke(clean_sandbox, "schedule", str(sheet), "--base-url", clean_sandbox.base_url, "--dry-run")
     assert res.exit_code == 0, res.output
-    assert "Plan: 3 row(s) -> 3 post group(s) to 3 account(s) (0 draft), 1 upload(s)" in res.output
+    assert "Plan: 3 row(s) -> 3 post group(s), 3 platform post(s) (0 draft), 1 upload(s)" in res.output
     assert "Dry run: nothing was sent." in res.output
     assert groups(clean_sandbox) == []
 
