@@ -27,6 +27,7 @@ __all__ = [
     "exit_code_for",
     "fetch_connections",
     "guard_prior_results",
+    "online_rule_context",
     "refresh_status",
 ]
 
@@ -42,20 +43,58 @@ def fetch_connections(client: Any, users: Iterable[str | None]) -> dict[str | No
 
 
 def connection_facts(connections: dict[str | None, list[Any]]) -> dict[str, dict[str, Any]]:
-    """Per connection id, the facts the rules use (``subscriptionType``, ``tokenStatus``)."""
+    """Per connection id, the facts the rules use, in Publora's JSON names
+    (``subscriptionType``, ``tokenStatus``, ``accessTokenExpiresAt``, ``tokenExpiresIn``)."""
+    names = {
+        "subscriptionType": "subscription_type",
+        "tokenStatus": "token_status",
+        "accessTokenExpiresAt": "access_token_expires_at",
+        "tokenExpiresIn": "token_expires_in",
+        "username": "username",
+        "displayName": "display_name",
+    }
     facts: dict[str, dict[str, Any]] = {}
     for conns in connections.values():
         for c in conns:
-            pid = getattr(c, "platform_id", None) or (c.get("platformId") if isinstance(c, dict) else None)
-            if not pid:
-                continue
-            get = (lambda k, a: getattr(c, a, None)) if not isinstance(c, dict) else (lambda k, a: c.get(k))
-            facts[str(pid)] = {
-                "subscriptionType": get("subscriptionType", "subscription_type"),
-                "tokenStatus": get("tokenStatus", "token_status"),
-                "username": get("username", "username"),
-            }
+            if isinstance(c, dict):
+                pid = c.get("platformId")
+                values = {k: c.get(k) for k in names}
+            else:
+                pid = getattr(c, "platform_id", None)
+                values = {k: getattr(c, a, None) for k, a in names.items()}
+            if pid:
+                facts[str(pid)] = values
     return facts
+
+
+def online_rule_context(client: Any, connections: dict[str | None, list[Any]], *, strict: bool = False) -> tuple[Any, list[str]]:
+    """A ``RuleContext`` with the account's connection facts and the live platform limits.
+
+    Returns the context and notes for the user (the live table's date, how it differs from the
+    shipped snapshot, or why the snapshot is used). The live table needs the rules module's
+    ``Limits.from_response``; without it the snapshot rules apply.
+    """
+    from . import rules
+
+    kwargs: dict[str, Any] = {"strict": strict, "connections": connection_facts(connections)}
+    notes: list[str] = []
+    limits_cls = getattr(rules, "Limits", None)
+    if limits_cls is not None and hasattr(limits_cls, "from_response"):
+        snapshot = rules.load_limits()
+        try:
+            live = limits_cls.from_response(client.platform_limits(), fallback=snapshot)
+        except APIError as exc:
+            notes.append(f"Could not read Publora's live platform limits ({exc.message}); validated with the shipped snapshot.")
+        else:
+            kwargs["limits"] = live
+            changes = rules.diff_limits(snapshot, live)
+            note = f"Validated with Publora's live platform limits ({live.updated or 'undated'})"
+            if changes:
+                shown = "; ".join(str(c) for c in changes[:5])
+                more = f" and {len(changes) - 5} more" if len(changes) > 5 else ""
+                note += f"; they differ from the shipped snapshot: {shown}{more}"
+            notes.append(note + ".")
+    return rules.RuleContext(**kwargs), notes
 
 
 def guard_prior_results(plan: Plan, prior: dict[int, PriorResult] | None, decisions: dict[int, RowDecision]) -> int:

@@ -216,28 +216,42 @@ def _trial_accounts() -> dict[str, Any] | None:
     return {"connections": chosen}
 
 
+def _endpoint(client: Any, sandbox: bool) -> str:
+    """What a journal is bound to: ``sandbox`` or the API base URL."""
+    return "sandbox" if sandbox else str(client.base_url).rstrip("/")
+
+
 @contextlib.contextmanager
-def _open_client(sandbox: bool, base_url: str | None, user_id: str | None, *, quiet: bool = False) -> Iterator[Any]:
-    """A PubloraClient for the real API (PUBLORA_API_KEY required) or an in-process sandbox."""
+def _open_client(
+    sandbox: bool, base_url: str | None, user_id: str | None, *, quiet: bool = False, state: Path | None = None
+) -> Iterator[Any]:
+    """A PubloraClient for the real API (PUBLORA_API_KEY required) or an in-process sandbox.
+
+    ``state``: where the in-process sandbox keeps its posts between runs (beside the journal),
+    so a second ``--sandbox`` run sees what the first created.
+    """
     from .errors import ConfigError
-    from .publora import PubloraClient
 
     if sandbox and base_url:
         raise ConfigError("--sandbox and --base-url cannot be used together", hint="Pick one.")
+    if not sandbox and not os.environ.get("PUBLORA_API_KEY"):
+        raise ConfigError(
+            "PUBLORA_API_KEY is not set",
+            hint="Export your Publora API key (sk_...) as PUBLORA_API_KEY, or try the batch with --sandbox.",
+        )
+    from .publora import PubloraClient
+
     with contextlib.ExitStack() as stack:
         if sandbox:
             from .sandbox import run_sandbox
 
-            sb = stack.enter_context(run_sandbox(accounts=_trial_accounts()))
+            if state is not None:
+                state.parent.mkdir(parents=True, exist_ok=True)
+            sb = stack.enter_context(run_sandbox(accounts=_trial_accounts(), state=state))
             if not quiet:
                 click.echo(f"Sandbox running at {sb.base_url} (a local Publora; nothing leaves this machine).", err=True)
             client = PubloraClient(sb.api_key, base_url=sb.base_url, user_id=user_id)
         else:
-            if not os.environ.get("PUBLORA_API_KEY"):
-                raise ConfigError(
-                    "PUBLORA_API_KEY is not set",
-                    hint="Export your Publora API key (sk_...) as PUBLORA_API_KEY, or try the batch with --sandbox.",
-                )
             client = PubloraClient(base_url=base_url, user_id=user_id)
         stack.enter_context(client)
         yield client
@@ -359,14 +373,13 @@ def schedule(
     """
     import threading
 
-    from .batch import connection_facts, exit_code_for, fetch_connections, guard_prior_results
+    from .batch import exit_code_for, fetch_connections, guard_prior_results, online_rule_context
     from .errors import ConfigError
     from .execute import execute_plan
-    from .journal import Journal, default_journal_path
+    from .journal import Journal, default_journal_path, original_sheet_name
     from .load import load_sheet
     from .plan import build_plan, sheet_identity
     from .results import collect_results, default_results_path, split_results_columns, write_results
-    from .rules import RuleContext
     from .validate import validate
 
     if not dry_run and not yes and not sys.stdin.isatty():
@@ -376,16 +389,17 @@ def schedule(
         )
     sheet = load_sheet(sheet_path, sheet=sheet_name)
     prior = split_results_columns(sheet)
-    with _open_client(sandbox, base_url, user_id, quiet=quiet) as client:
-        users = {str(r.cells["user"].value).strip() for r in sheet.rows if "user" in r.cells and r.cells["user"].value}
-        connections = fetch_connections(client, users)
-        ctx = RuleContext(strict=strict, connections=connection_facts(connections))
-        report = validate(sheet, tz=tz, date_format=date_format, strict=strict, rule_context=ctx)
-        jpath = journal_path or default_journal_path(sheet_path)
-        original = jpath.name[: -len(".journal.sqlite")] if journal_path is None else sheet_path.name
-        identity = sheet_identity(sheet_path.resolve().with_name(original), sheet.sheet)
+    jpath = journal_path or default_journal_path(sheet_path, sandbox=sandbox)
+    with _open_client(sandbox, base_url, user_id, quiet=quiet, state=_sandbox_state(jpath) if sandbox else None) as client:
+        identity = sheet_identity(sheet_path.resolve().with_name(original_sheet_name(sheet_path)), sheet.sheet)
         journal = Journal(jpath, identity=identity)
         try:
+            journal.bind_endpoint(_endpoint(client, sandbox))
+            users = {str(r.cells["user"].value).strip() for r in sheet.rows if "user" in r.cells and r.cells["user"].value}
+            connections = fetch_connections(client, users)
+            ctx, limit_notes = online_rule_context(client, connections, strict=strict)
+            report = validate(sheet, tz=tz, date_format=date_format, strict=strict, rule_context=ctx)
+            report.notes.extend(limit_notes)
             plan = build_plan(
                 report.valid_posts(), sheet_identity=journal.identity or identity, connections=connections, base_dir=sheet.base_dir
             )
@@ -395,6 +409,8 @@ def schedule(
             warnings = [*report.warnings, *(f for f in plan.findings if f.severity == "warning")]
             if not quiet or problems:
                 click.echo(f"{sheet_path}: {report.rows} rows, {len(problems)} error(s), {len(warnings)} warning(s)")
+                for note in report.notes if not quiet else []:
+                    click.echo(f"  note: {note}")
                 _print_findings([*problems, *warnings] if not quiet else problems)
             if problems and not skip_invalid:
                 bad_rows = len({f.row for f in problems if f.row is not None})
@@ -496,11 +512,16 @@ def connections(sandbox: bool, base_url: str | None, user_id: str | None, as_jso
         click.echo(f"{r['platformId']:<32} {r['network']:<10} {name[:24]:<24} {health}{mark}")
 
 
-def _journal_for(sheet_path: Path, journal_path: Path | None) -> Any:
+def _sandbox_state(journal_path: Path) -> Path:
+    """The in-process sandbox's state file for a journal: ``<journal>.state.json`` beside it."""
+    return journal_path.with_name(journal_path.name.replace(".journal.sqlite", "") + ".state.json")
+
+
+def _journal_for(sheet_path: Path, journal_path: Path | None, sandbox: bool = False) -> Any:
     from .errors import InputError
     from .journal import Journal, default_journal_path
 
-    jpath = journal_path or default_journal_path(sheet_path)
+    jpath = journal_path or default_journal_path(sheet_path, sandbox=sandbox)
     if not jpath.exists():
         raise InputError(
             f"no journal for {sheet_path} at {jpath}",
@@ -531,9 +552,10 @@ def status(
 
     from .batch import refresh_status
 
-    journal = _journal_for(sheet_path, journal_path)
+    journal = _journal_for(sheet_path, journal_path, sandbox)
     try:
-        with _open_client(sandbox, base_url, user_id, quiet=True) as client:
+        with _open_client(sandbox, base_url, user_id, quiet=True, state=_sandbox_state(journal.path) if sandbox else None) as client:
+            journal.bind_endpoint(_endpoint(client, sandbox))
             outcomes = refresh_status(client, journal)
         entries = journal.entries()
     finally:
@@ -606,7 +628,7 @@ def cancel(sheet_path: Path, sandbox: bool, base_url: str | None, user_id: str |
     from .batch import cancel_batch
     from .errors import ConfigError
 
-    journal = _journal_for(sheet_path, journal_path)
+    journal = _journal_for(sheet_path, journal_path, sandbox)
     try:
         live = [e for e in journal.entries() if e.post_group_id and e.state != "cancelled"]
         if not live:
@@ -618,7 +640,8 @@ def cancel(sheet_path: Path, sandbox: bool, base_url: str | None, user_id: str |
             if not click.confirm(f"Delete up to {len(live)} unpublished post group(s) of this batch?", default=False):
                 click.echo("Nothing was deleted.")
                 sys.exit(1)
-        with _open_client(sandbox, base_url, user_id, quiet=True) as client:
+        with _open_client(sandbox, base_url, user_id, quiet=True, state=_sandbox_state(journal.path) if sandbox else None) as client:
+            journal.bind_endpoint(_endpoint(client, sandbox))
             journal.lock()
             outcomes = cancel_batch(client, journal)
     finally:

@@ -46,7 +46,15 @@ from .errors import ConfigError
 if TYPE_CHECKING:
     from .plan import Plan, PostGroupPlan, RowPlan
 
-__all__ = ["GroupEntry", "Journal", "JournalLockedError", "RowDecision", "UploadEntry", "default_journal_path"]
+__all__ = [
+    "GroupEntry",
+    "Journal",
+    "JournalLockedError",
+    "RowDecision",
+    "UploadEntry",
+    "default_journal_path",
+    "original_sheet_name",
+]
 
 SCHEMA_VERSION = 1
 
@@ -117,18 +125,26 @@ class JournalLockedError(ConfigError):
     """Another ``bulkpost schedule`` is running on the same journal."""
 
 
-def default_journal_path(sheet: str | Path) -> Path:
+def original_sheet_name(sheet: str | Path) -> str:
+    """``week.results.csv`` -> ``week.csv``; any other name unchanged."""
+    name = Path(sheet).name
+    stem, dot, ext = name.rpartition(".")
+    if dot and stem.endswith(".results"):
+        return f"{stem[: -len('.results')]}.{ext}"
+    return name
+
+
+def default_journal_path(sheet: str | Path, *, sandbox: bool = False) -> Path:
     """``<sheet dir>/.bulkpost/<sheet file name>.journal.sqlite``.
 
     A results file (``week.results.csv``) maps to its original sheet's journal, so feeding
-    it back to ``schedule`` continues the same batch.
+    it back to ``schedule`` continues the same batch. Runs against the built-in sandbox
+    (``--sandbox``) keep their own journal (``.sandbox.journal.sqlite``): a trial must never
+    make the real run believe a row is done.
     """
     p = Path(sheet).expanduser().resolve()
-    name = p.name
-    stem, dot, ext = name.rpartition(".")
-    if dot and stem.endswith(".results"):
-        name = f"{stem[: -len('.results')]}.{ext}"
-    return p.parent / ".bulkpost" / f"{name}.journal.sqlite"
+    suffix = ".sandbox.journal.sqlite" if sandbox else ".journal.sqlite"
+    return p.parent / ".bulkpost" / f"{original_sheet_name(p)}{suffix}"
 
 
 @dataclass(slots=True)
@@ -265,6 +281,21 @@ class Journal:
     def set_meta(self, key: str, value: str) -> None:
         with self._tx() as db:
             db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def bind_endpoint(self, endpoint: str) -> None:
+        """Tie the journal to the API it records (base URL, or ``sandbox``); refuse another one.
+
+        A journal says which rows exist *somewhere*; read against another Publora (the sandbox,
+        another base URL) it would skip rows that were never sent there.
+        """
+        stored = self.meta("endpoint")
+        if stored is None:
+            self.set_meta("endpoint", endpoint)
+        elif stored != endpoint:
+            raise ConfigError(
+                f"the journal {self.path} records a batch sent to {stored}, not to {endpoint}",
+                hint="Pass --journal with another path to send this sheet to a second destination.",
+            )
 
     def lock(self) -> None:
         """Take the run lock: a second ``schedule`` on the same journal fails instead of racing."""

@@ -233,6 +233,25 @@ def test_connections_status_and_cancel(clean_sandbox: Any, tmp_path: Path) -> No
 
 @pytest.mark.parametrize("name", ["week.csv", "week.xlsx"])
 def test_sample_week_in_the_sandbox(tmp_path: Path, name: str) -> None:
-    res = CliRunner().invoke(cli, ["schedule", str(ROOT / "samples" / name), "--sandbox", "--yes", "--journal", str(tmp_path / "j.sqlite"), "--report", str(tmp_path / f"out{Path(name).suffix}")])
+    args = ["schedule", str(ROOT / "samples" / name), "--sandbox", "--yes", "--journal", str(tmp_path / "j.journal.sqlite")]
+    args += ["--report", str(tmp_path / f"out{Path(name).suffix}")]
+    res = CliRunner().invoke(cli, args)
     assert res.exit_code == 0, res.output
     assert "Done: 11 scheduled, 1 draft (of 12 rows)." in res.output
+    assert (tmp_path / "j.state.json").exists()  # the trial sandbox keeps its posts for the next run
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 0, again.output
+    assert "0 new, 0 to resume, 12 already done" in again.output
+
+
+def test_journal_is_bound_to_its_destination(clean_sandbox: Any, tmp_path: Path) -> None:
+    sheet = write_sheet(tmp_path, text_rows(1))
+    assert invoke(clean_sandbox, "schedule", str(sheet), "--base-url", clean_sandbox.base_url, "--yes").exit_code == 0
+    res = invoke(clean_sandbox, "schedule", str(sheet), "--base-url", clean_sandbox.root_url + "/other/api/v1", "--dry-run")
+    assert res.exit_code == 2
+    assert "records a batch sent to " + clean_sandbox.base_url in res.output
+    # A --sandbox trial of the same sheet uses its own journal, so it never marks real rows done.
+    res = CliRunner().invoke(cli, ["schedule", str(sheet), "--sandbox", "--yes"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / ".bulkpost" / "batch.csv.sandbox.journal.sqlite").exists()
+    assert "1 new, 0 to resume, 0 already done" in res.output
