@@ -375,7 +375,7 @@ def schedule(
 
     from .batch import exit_code_for, fetch_connections, guard_prior_results, online_rule_context
     from .errors import ConfigError
-    from .execute import execute_plan
+    from .execute import DEFAULT_RATE, execute_plan
     from .journal import Journal, default_journal_path, original_sheet_name
     from .load import load_sheet
     from .plan import build_plan, sheet_identity
@@ -451,6 +451,8 @@ def schedule(
                         stop_event=stop,
                         abort_event=abort,
                         update_changed=update_changed,
+                        # The local sandbox has no request limits; Publora gets a steady pace.
+                        rate=None if sandbox else DEFAULT_RATE,
                     )
             finally:
                 progress.close()

@@ -394,7 +394,8 @@ class _Run:
                 if exc.code == "MEDIA_URL_RATE_LIMITED" or attempt >= RUN_RATE_RETRIES:
                     raise
                 attempt += 1
-                self.pacer.pause(min(exc.retry_after or 2.0**attempt, 120.0))
+                wait = exc.retry_after if exc.retry_after is not None else 2.0**attempt
+                self.pacer.pause(min(max(wait, 0.0), 120.0))
 
     # -- rows --------------------------------------------------------------------------
 
