@@ -213,7 +213,8 @@ def load_sheet(path: str | Path, *, sheet: str | None = None) -> Sheet:
     if suffix in (".xls", ".ods", ".numbers", ".fods"):
         raise InputError(f"{shown}: {suffix} files are not supported", hint=_SAVE_AS, file=shown)
     if head.startswith(_OLE_MAGIC):
-        raise InputError(_ole_message(p, shown), hint=_SAVE_AS, file=shown)
+        message, hint = _ole_message(p, shown)
+        raise InputError(message, hint=hint, file=shown)
     if head.startswith(_ZIP_MAGIC) or suffix in (".xlsx", ".xlsm"):
         return _load_xlsx(p, shown, sheet)
     if sheet is not None:
@@ -223,15 +224,19 @@ def load_sheet(path: str | Path, *, sheet: str | None = None) -> Sheet:
     return _load_csv(p, shown, size)
 
 
-def _ole_message(p: Path, shown: str) -> str:
+def _ole_message(p: Path, shown: str) -> tuple[str, str]:
+    """An OLE compound file: Excel writes encrypted .xlsx files and old .xls workbooks this way."""
     try:
         with p.open("rb") as fh:
             blob = fh.read(1 << 20)
     except OSError:
         blob = b""
     if "EncryptionInfo".encode("utf-16-le") in blob or "EncryptedPackage".encode("utf-16-le") in blob:
-        return f"{shown}: the workbook is password-protected (encrypted), so it cannot be read"
-    return f"{shown}: this is an old-format Excel (.xls) workbook, not .xlsx"
+        return (
+            f"{shown}: the workbook is password-protected (encrypted), so it cannot be read",
+            "Open it, remove the password (File > Info > Protect Workbook > Encrypt with Password) and save it again.",
+        )
+    return f"{shown}: this is an old-format Excel (.xls) workbook, not .xlsx", _SAVE_AS
 
 
 # --- header handling (shared by CSV and XLSX) -----------------------------------------------
@@ -448,7 +453,8 @@ def _looks_binary(text: str) -> bool:
     if "\x00" in sample:
         return True
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n\f\v")
-    return controls > max(2, len(sample) // 100)
+    # Random binary data is ~10% control characters; text almost never has any.
+    return controls >= 8 and controls > len(sample) // 20
 
 
 def _first_line(text: str) -> str:

@@ -304,8 +304,10 @@ def _write_findings_sheet(wb: Any, data_title: str, report: Report) -> None:
         for i, v in enumerate(_finding_row(f), start=1):
             write_safe_cell(fs, n, i, v)
         if f.cell:
+            from openpyxl.worksheet.hyperlink import Hyperlink
+
             link = fs.cell(row=n, column=cell_col)
-            link.hyperlink = f"#'{quoted}'!{f.cell}"
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{quoted}'!{f.cell}", display=f.cell)
             link.font = Font(color="0563C1", underline="single")
         _fill(fs.cell(row=n, column=severity_col), f.severity)
     widths = {"row": 6, "column": 18, "cell": 7, "sheet": 14, "platform": 11, "severity": 9, "code": 26, "message": 90, "hint": 60, "value": 30}
