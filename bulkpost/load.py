@@ -55,6 +55,7 @@ __all__ = [
     "MAX_UNCOMPRESSED_BYTES",
     "REPORT_STATUS_COLUMN",
     "load_sheet",
+    "count_uncalculated_formulas",
     "match_header",
 ]
 
@@ -266,18 +267,26 @@ def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _find_header(rows: Iterable[tuple[int, Sequence[Any]]]) -> tuple[int, Sequence[Any]] | None:
-    """The first row among the first non-blank ones that names content or platforms plus one more."""
+def _find_header(
+    rows: Iterable[tuple[int, Sequence[Any]]], *, loose: bool = True
+) -> tuple[int, Sequence[Any]] | None:
+    """The header among the first non-blank rows: the first that names content or platforms plus
+    another known column; failing that (``loose``), the first that names content or platforms
+    alone, so that the missing column is what gets reported."""
     seen = 0
+    fallback = None
     for number, values in rows:
         if all(_is_blank(v) for v in values):
             continue
-        if _header_score(values) >= 4:
+        score = _header_score(values)
+        if score >= 4:
             return number, values
+        if score >= 3 and fallback is None:
+            fallback = (number, values)
         seen += 1
         if seen >= HEADER_SEARCH_ROWS:
             break
-    return None
+    return fallback if loose else None
 
 
 def _assign_keys(headers: list[str], shown: str, sheet_name: str | None, header_row: int) -> list[str | None]:
@@ -571,6 +580,44 @@ def _check_zip(p: Path, shown: str) -> None:
         )
 
 
+_UNCALCULATED = re.compile(rb"<c\b[^>]*>(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)(?:<v\s*/>|<v>\s*</v>)?</c>")
+
+
+def _sheet_xml_path(zf: zipfile.ZipFile, sheet_name: str) -> str | None:
+    """The zip path of a worksheet's XML, from workbook.xml and its relationships."""
+    from defusedxml import ElementTree
+
+    ns_main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    ns_rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    try:
+        book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError, ValueError):
+        return None
+    rid = next((el.get(f"{ns_rel}id") for el in book.iter(f"{ns_main}sheet") if el.get("name") == sheet_name), None)
+    for rel in rels:
+        if rel.get("Id") == rid:
+            target = rel.get("Target") or ""
+            return target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return None
+
+
+def count_uncalculated_formulas(path: str | Path, sheet_name: str) -> int:
+    """How many formula cells of ``sheet_name`` have no saved result.
+
+    Excel saves the last result of every formula; programs that cannot calculate (openpyxl,
+    some exporters) write the formula alone, and such a cell reads as empty.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            name = _sheet_xml_path(zf, sheet_name)
+            if name is None:
+                return 0
+            return len(_UNCALCULATED.findall(zf.read(name)))
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return 0
+
+
 def _cell_value(value: Any) -> Any:
     # openpyxl returns datetime/date/time/int/float/bool/str; keep them. Errors come as "#N/A" strings.
     if isinstance(value, (datetime, date, time, int, float, bool)) or value is None:
@@ -608,12 +655,15 @@ def _load_xlsx(p: Path, shown: str, sheet: str | None) -> Sheet:
             candidates = [match]
         else:
             candidates = names
-        for name in candidates:
+        # First a sheet with a full header; failing that, one naming content or platforms only
+        # (so the error names the missing column instead of saying there is no header).
+        for name, loose in [(n, False) for n in candidates] + [(n, True) for n in candidates]:
             ws = wb[name]
             if not hasattr(ws, "iter_rows"):
                 continue  # a chartsheet
-            result = _read_worksheet(p, shown, ws, name, explicit=sheet is not None)
+            result = _read_worksheet(p, shown, ws, name, explicit=sheet is not None and loose, loose=loose)
             if result is not None:
+                result.uncalculated_formulas = count_uncalculated_formulas(p, name)
                 if sheet is None and len(names) > 1 and name != names[0]:
                     result.notes.append(f"Read sheet {name!r}: the first sheet(s) before it have no header row.")
                 return result
@@ -626,7 +676,7 @@ def _load_xlsx(p: Path, shown: str, sheet: str | None) -> Sheet:
         wb.close()
 
 
-def _read_worksheet(p: Path, shown: str, ws: Any, name: str, *, explicit: bool) -> Sheet | None:
+def _read_worksheet(p: Path, shown: str, ws: Any, name: str, *, explicit: bool, loose: bool) -> Sheet | None:
     max_col = ws.max_column or 0
     width = min(max_col, MAX_COLUMNS + 1)
 
@@ -636,7 +686,7 @@ def _read_worksheet(p: Path, shown: str, ws: Any, name: str, *, explicit: bool) 
         ):
             yield number, tuple(_cell_value(v) for v in values)
 
-    found = _find_header(rows_from(1))
+    found = _find_header(rows_from(1), loose=loose)
     if found is None:
         if explicit:
             raise InputError(

@@ -42,6 +42,7 @@ DUPLICATE_ROW             warning   same content, targets and time as an earlier
 UNKNOWN_COLUMNS           warning   (sheet) columns bulkpost does not use (kept in results)
 UNNAMED_COLUMN            warning   (sheet) values under a column without a header
 ENCODING_GUESSED          warning   (sheet) the CSV was read as Windows-1252
+FORMULAS_NOT_CALCULATED   warning   (sheet) formula cells without a saved result read as empty
 EMPTY_SHEET               warning   (sheet) a header but no data rows
 ========================  ========  ======================================================
 """
@@ -50,6 +51,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from functools import lru_cache
 import os
 import re
 from dataclasses import dataclass
@@ -100,6 +102,7 @@ CODES: dict[str, str] = {
     "UNKNOWN_COLUMNS": WARNING,
     "UNNAMED_COLUMN": WARNING,
     "ENCODING_GUESSED": WARNING,
+    "FORMULAS_NOT_CALCULATED": WARNING,
     "EMPTY_SHEET": WARNING,
 }
 
@@ -110,6 +113,7 @@ _OBJECT_ID = re.compile(r"^[0-9a-fA-F]{24}$")
 # --- options ---------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=512)
 def resolve_zone(name: str) -> ZoneInfo | None:
     """The IANA zone ``name`` (``"Europe/Berlin"``, ``"utc"``), or None when unknown."""
     text = name.strip()
@@ -347,6 +351,14 @@ class _Validator:
                 "ENCODING_GUESSED",
                 f"The file is not valid UTF-8; it was read as Windows-1252 ({s.path.name}).",
                 hint="Check accented letters and emoji in the report; save the sheet as CSV UTF-8 to be sure.",
+            )
+        if s.uncalculated_formulas:
+            n = s.uncalculated_formulas
+            self.sheet_finding(
+                "FORMULAS_NOT_CALCULATED",
+                f"{n} formula cell{'s have' if n != 1 else ' has'} no saved result (the workbook was written by a "
+                "program that does not calculate formulas); such cells read as empty.",
+                hint="Open the workbook in Excel or LibreOffice and save it, so every formula's result is stored.",
             )
         if s.unknown_columns:
             names = ", ".join(f'"{c}"' for c in s.unknown_columns)
@@ -871,7 +883,7 @@ class _Validator:
                 p.content.strip(),
                 tuple(sorted((k, v.strip()) for k, v in p.variants.items())),
                 tuple(sorted((t.connection_id or t.network) for t in p.targets)),
-                p.scheduled_at,
+                p.scheduled_at or (_text(p.row.get("scheduled_time", "")), _text(p.row.get("date", "")), _text(p.row.get("time", ""))),
                 p.user,
             )
             if key in first:

@@ -227,6 +227,7 @@ def test_csv_date_and_time_columns(tmp_path: Path) -> None:
         ("image.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 200, "binary file"),
         ("noheader.csv", b"Hello world,twitter,2031-03-03 09:00\nBye,x,2031-03-04 09:00\n", "no header row"),
         ("onlycontent.csv", b"content,when\nHello,2031-03-03 09:00\n", 'no "platforms" column'),
+        ("platformsonly.csv", b"platforms,notes\nx,hi\n", 'no "content" column in the header (row 1)'),
         ("noplatforms.csv", b"text,scheduled_time,media\nHi,2031-03-03 09:00,\n", 'no "platforms" column'),
         ("dupes.csv", b"content,platforms,text\nHi,x,Ho\n", 'columns A ("content") and C ("text") are both'),
     ],
@@ -343,6 +344,16 @@ def test_xlsx_without_any_header(tmp_path: Path) -> None:
         load_sheet(p)
 
 
+def test_xlsx_sheet_missing_a_required_column(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    wb.active.append(["Message", "when"])
+    wb.active.append(["hi", "2031-03-03 09:00"])
+    p = tmp_path / "nocontent.xlsx"
+    wb.save(p)
+    with pytest.raises(InputError, match=r"\(sheet 'Sheet'\): no \"platforms\" column in the header \(row 1\)"):
+        load_sheet(p)
+
+
 def test_xlsx_merged_and_blank_header_cells(tmp_path: Path) -> None:
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -399,6 +410,22 @@ def test_xlsx_formulas_give_their_cached_values(tmp_path: Path) -> None:
     row = load_sheet(p).rows[0]
     assert row.get("content") == "Hello world"
     assert row.get("platforms") == "twitter"
+
+
+def test_xlsx_formulas_without_saved_results_are_counted(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "posts"
+    ws.append(["content", "platforms", "scheduled_time"])
+    ws.append(['="Hello "&"world"', "x", "2031-03-03 09:00"])
+    ws.append(['=A2&"!"', '=LOWER("X")', "2031-03-03 10:00"])
+    p = tmp_path / "uncalculated.xlsx"
+    wb.save(p)  # openpyxl stores the formulas without results
+    s = load_sheet(p)
+    assert s.uncalculated_formulas == 3
+    assert s.rows[0].get("content") is None
+    _set_cached_values(p, {"A2": "Hello world", "A3": "Hello world!", "B3": "x"})
+    assert load_sheet(p).uncalculated_formulas == 0
 
 
 def test_openpyxl_uses_defusedxml() -> None:

@@ -531,6 +531,11 @@ def test_duplicate_row_names_the_earlier_row(tmp_path: Path) -> None:
     rows = [OK, {**OK, "content": "other"}, {**OK, "platforms": "Twitter"}, {**OK, "scheduled_time": "2031-03-03 10:00"}]
     f = only(check(tmp_path, rows), "DUPLICATE_ROW")
     assert f.row == 4 and "as row 2" in f.message and f.severity == "warning"
+    # Times that cannot be read are compared as written.
+    same = check(tmp_path, [{**OK, "scheduled_time": "soon"}, {**OK, "scheduled_time": "soon"}])
+    assert codes(same).count("DUPLICATE_ROW") == 1
+    other = check(tmp_path, [{**OK, "scheduled_time": "soon"}, {**OK, "scheduled_time": "later"}])
+    assert "DUPLICATE_ROW" not in codes(other)
 
 
 def test_unknown_columns_listed_once(tmp_path: Path) -> None:
@@ -554,6 +559,19 @@ def test_encoding_guessed(tmp_path: Path) -> None:
     r = validate(p, now=NOW)
     assert only(r, "ENCODING_GUESSED").severity == "warning"
     assert r.posts[0].content == "Café"
+
+
+def test_formulas_not_calculated(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["content", "platforms", "scheduled_time"])
+    ws.append(['="Hello "&"world"', "x", "2031-03-03 09:00"])
+    p = tmp_path / "f.xlsx"
+    wb.save(p)
+    r = validate(p, now=NOW)
+    f = only(r, "FORMULAS_NOT_CALCULATED")
+    assert f.message.startswith("1 formula cell has no saved result") and f.severity == "warning"
+    assert "CONTENT_MISSING" in codes(r)  # what the user would otherwise be puzzled by
 
 
 def test_empty_sheet(tmp_path: Path) -> None:
