@@ -451,7 +451,9 @@ class _Validator:
 
     def parse_targets(self, row: Row, post: Post) -> None:
         raw = _text(row.get("platforms", ""))
-        tokens = [t.strip() for t in re.split(r"[;,\n]", raw) if t.strip()]
+        # Quotes and brackets are dropped so a pasted JSON list (["twitter-1", "x"]) works too.
+        tokens = [t.strip().strip("\"'[]").strip() for t in re.split(r"[;,\n]", raw)]
+        tokens = [t for t in tokens if t]
         if not tokens:
             self.add(
                 "PLATFORMS_MISSING",
@@ -761,18 +763,23 @@ class _Validator:
             if alt.exists():
                 path = alt
         if not path.exists():
+            hint = "Paths are relative to the sheet's folder; check the name and the folder."
+            if "," in item:
+                hint = "Separate several files with ; or line breaks, not commas. " + hint
             self.add(
                 "MEDIA_NOT_FOUND",
                 f"media file {item!r} not found (looked for {path})",
                 row=row,
                 key=key,
-                hint="Paths are relative to the sheet's folder; check the name and the folder.",
+                hint=hint,
                 value=item,
             )
             return None
         problem = None
-        if not path.is_file():
+        if path.is_dir():
             problem = "is a folder, not a file"
+        elif not path.is_file():
+            problem = "is not a regular file"
         elif not os.access(path, os.R_OK):
             problem = "cannot be read (permissions)"
         else:

@@ -145,6 +145,11 @@ def test_platform_unknown(tmp_path: Path, value: str, hint: str) -> None:
     assert f.value == value and f.hint is not None and hint in f.hint
 
 
+def test_platforms_pasted_as_a_json_list(tmp_path: Path) -> None:
+    r = check(tmp_path, [{"content": "Hi", "platforms": '["twitter-123", "linkedin-ABC"]', "scheduled_time": T}])
+    assert r.findings == [] and [t.connection_id for t in r.posts[0].targets] == ["twitter-123", "linkedin-ABC"]
+
+
 def test_platform_names_and_aliases(tmp_path: Path) -> None:
     r = check(tmp_path, [{"content": "Hi", "platforms": "X, LinkedIn; ig\nYouTube;bsky;tg;fb;threads;tiktok;mastodon", "scheduled_time": T}])
     assert r.posts[0].networks == ["twitter", "linkedin", "instagram", "youtube", "bluesky", "telegram", "facebook", "threads", "tiktok", "mastodon"]
@@ -394,6 +399,8 @@ def test_parse_time_text_directly() -> None:
 def test_media_not_found(tmp_path: Path) -> None:
     f = only(check(tmp_path, [{**OK, "media": "media/missing.jpg"}]), "MEDIA_NOT_FOUND")
     assert f.column == "media" and str(tmp_path / "media" / "missing.jpg") in f.message
+    f = only(check(tmp_path, [{**OK, "media": "a.jpg, b.jpg"}]), "MEDIA_NOT_FOUND")
+    assert f.hint is not None and f.hint.startswith("Separate several files with ;")
 
 
 def test_media_paths_are_relative_to_the_sheet_not_the_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -412,6 +419,12 @@ def test_media_unreadable(tmp_path: Path) -> None:
     r = check(tmp_path, [{**OK, "media": "folder", "media_2": "empty.jpg"}])
     found = sorted((f.column, f.message.split(": ", 1)[1]) for f in r.findings if f.code == "MEDIA_UNREADABLE")
     assert found == [("media", "media file 'folder' is a folder, not a file"), ("media_2", "media file 'empty.jpg' is empty (0 bytes)")]
+
+
+def test_media_that_is_not_a_regular_file(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.jpg")
+    f = only(check(tmp_path, [{**OK, "media": "pipe.jpg"}]), "MEDIA_UNREADABLE")
+    assert f.message.endswith("media file 'pipe.jpg' is not a regular file")
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
