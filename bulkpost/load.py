@@ -466,25 +466,19 @@ def _looks_binary(text: str) -> bool:
     return controls >= 8 and controls > len(sample) // 20
 
 
-def _first_line(text: str) -> str:
-    """The first non-blank physical line (enough to choose a delimiter from a header)."""
-    for line in text.splitlines():
-        if line.strip():
-            return line
-    return ""
-
-
 def _sniff_delimiter(text: str) -> str:
-    line = _first_line(text)
+    """The delimiter under which one of the first lines reads best as bulkpost's header."""
+    lines = [line for line in text.splitlines()[: HEADER_SEARCH_ROWS * 3] if line.strip()][:HEADER_SEARCH_ROWS]
     best, best_score = ",", (-1, -1)
     for d in (",", ";", "\t"):
-        try:
-            fields = next(csv.reader([line], delimiter=d))
-        except (csv.Error, StopIteration):
-            continue
-        score = (_header_score(fields), len(fields))
-        if score > best_score:
-            best, best_score = d, score
+        for line in lines:
+            try:
+                fields = next(csv.reader([line], delimiter=d))
+            except (csv.Error, StopIteration):
+                continue
+            score = (_header_score(fields), len(fields))
+            if score > best_score:
+                best, best_score = d, score
     return best
 
 

@@ -201,6 +201,12 @@ def test_csv_header_below_title_rows(tmp_path: Path) -> None:
     assert any("row 3" in n for n in s.notes)
 
 
+def test_csv_semicolons_below_a_title_line(tmp_path: Path) -> None:
+    text = "Launch plan\n" + HEADER.replace(",", ";") + "Hi, all;twitter;2031-03-03 09:00\n"
+    s = load_sheet(write(tmp_path, "s.csv", text))
+    assert s.delimiter == ";" and s.header_row == 2 and values(s, "content") == ["Hi, all"]
+
+
 def test_csv_apostrophe_protection_is_removed_on_read(tmp_path: Path) -> None:
     text = HEADER + "'=1+1 is two,twitter,2031-03-03 09:00\n'not a formula,x,2031-03-03 10:00\n"
     s = load_sheet(write(tmp_path, "s.csv", text))
