@@ -232,3 +232,38 @@ def test_committed_templates_match_the_writer(tmp_path: Path) -> None:
 def test_template_extension_must_be_known(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot write a template as '.ods'"):
         write_template(tmp_path / "t.ods")
+
+
+# --- invariants ----------------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_text = st.text(st.characters(blacklist_categories=("Cs", "Cc"), whitelist_characters="\n"), max_size=20)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(_text, st.sampled_from(["x", "linkedin", "myspace", ""]), st.sampled_from(["2031-03-03 09:00", "2020-01-01 09:00", "soon", ""])), min_size=1, max_size=6))
+def test_rows_and_order_survive_load_validate_report(tmp_path_factory: pytest.TempPathFactory, rows: list[tuple[str, str, str]]) -> None:
+    d = tmp_path_factory.mktemp("inv")
+    p = d / "s.csv"
+    with p.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["n", "content", "platforms", "scheduled_time"])
+        for i, (content, platforms, when) in enumerate(rows):
+            w.writerow([f"#{i}", content, platforms, when])
+    report = validate(p, now=NOW)
+    assert [post.row.number for post in report.posts] == list(range(2, len(rows) + 2))
+    assert {f.row for f in report.findings if f.row is not None} <= set(range(1, len(rows) + 2))
+    ws = openpyxl.load_workbook(write_report(report, d / "r.xlsx")).worksheets[0]
+    assert [ws.cell(row=r, column=1).value for r in range(2, len(rows) + 2)] == [f"#{i}" for i in range(len(rows))]
+    status = [ws.cell(row=r, column=5).value for r in range(2, len(rows) + 2)]
+    bad = report.rows_with_errors()
+    for number, value in zip(range(2, len(rows) + 2), status):
+        assert (number in bad) == ("error" in value), (number, value)
+    # Text comes back as written (XML keeps it), never as a formula.
+    for i, (content, _, _) in enumerate(rows):
+        cell = ws.cell(row=i + 2, column=2)
+        expected = content[1:] if len(content) > 1 and content[0] == "'" and content[1] in "=+-@" else content
+        assert (cell.value or "") == expected
+        assert cell.data_type != "f"
