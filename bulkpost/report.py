@@ -173,8 +173,10 @@ def _open_copy(report: Report) -> tuple[Any, Worksheet]:
     title = re.sub(r"[\[\]:*?/\\]", "_", (src.path.stem if src is not None else Path(report.file).stem))[:31] or "Sheet1"
     ws.title = title
     if src is not None:
+        from openpyxl.styles import Font
+
         for h in src.headers:
-            write_safe_cell(ws, src.header_row, _letter_index(h.letter), h.value)
+            write_safe_cell(ws, src.header_row, _letter_index(h.letter), h.value).font = Font(bold=True)
         for r in src.rows:
             for c in r.iter_cells():
                 write_safe_cell(ws, r.number, _letter_index(c.letter), c.value)

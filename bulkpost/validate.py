@@ -976,7 +976,8 @@ def validate(
     v.check_order_guesses()
 
     report = Report(file=str(loaded.path), sheet=loaded.sheet, posts=posts, rows=len(loaded.rows), source=loaded)
-    report.notes.extend(loaded.notes)
+    # The Windows-1252 note is already an ENCODING_GUESSED finding; do not say it twice.
+    report.notes.extend(n for n in loaded.notes if not (loaded.encoding_fallback and "Windows-1252" in n))
     has_zone_column = any(h.key == "timezone" for h in loaded.headers)
     zone_note = f"Times without a UTC offset are read in {zone.key}"
     zone_note += " (or the row's timezone column)." if has_zone_column else "."

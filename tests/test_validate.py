@@ -572,6 +572,7 @@ def test_encoding_guessed(tmp_path: Path) -> None:
     r = validate(p, now=NOW)
     assert only(r, "ENCODING_GUESSED").severity == "warning"
     assert r.posts[0].content == "Café"
+    assert not any("Windows-1252" in n for n in r.notes)  # said once, as the finding
 
 
 def test_formulas_not_calculated(tmp_path: Path) -> None:
