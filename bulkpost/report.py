@@ -117,17 +117,20 @@ def write_report(report: Report, path: str | Path) -> Path:
     """
     p = Path(path)
     suffix = p.suffix.lower()
-    if suffix == ".json":
-        p.write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    elif suffix == ".csv":
-        _write_csv(report, p)
-    elif suffix == ".xlsx":
-        _write_xlsx(report, p)
-    else:
+    if suffix not in (".json", ".csv", ".xlsx"):
         raise ConfigError(
             f"cannot write a report as {suffix or 'a file without extension'!r}: {p}",
             hint="Name the report .json, .csv or .xlsx.",
         )
+    try:
+        if suffix == ".json":
+            p.write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        elif suffix == ".csv":
+            _write_csv(report, p)
+        else:
+            _write_xlsx(report, p)
+    except OSError as exc:
+        raise ConfigError(f"cannot write the report {p}: {exc.strerror or exc}", hint="Check the folder exists and is writable.") from exc
     return p
 
 
@@ -285,10 +288,7 @@ def _write_xlsx(report: Report, p: Path) -> None:
     ws.column_dimensions[column_letter(status_col - 1)].width = 40
 
     _write_findings_sheet(wb, ws.title, report)
-    try:
-        wb.save(p)
-    except OSError as exc:
-        raise ConfigError(f"cannot write {p}: {exc.strerror or exc}") from exc
+    wb.save(p)
 
 
 def _write_findings_sheet(wb: Any, data_title: str, report: Report) -> None:

@@ -120,6 +120,14 @@ def test_report_bad_extension_is_misuse(tmp_path: Path) -> None:
     assert result.stderr == f"Error: --report {tmp_path / 'r.txt'}: the name must end in .json, .csv or .xlsx\n"
 
 
+def test_report_into_a_missing_folder_is_misuse(tmp_path: Path) -> None:
+    for name in ("r.json", "r.csv", "r.xlsx"):
+        out = tmp_path / "nope" / name
+        result = run("validate", str(bad_sheet(tmp_path)), "--report", str(out))
+        assert result.exit_code == 2
+        assert result.stderr.splitlines()[-2] == f"Error: cannot write the report {out}: No such file or directory"
+
+
 def test_options_tz_date_format_min_lead(tmp_path: Path) -> None:
     p = tmp_path / "s.csv"
     p.write_text("content,platforms,scheduled_time\nHi,x,03/04/2031 10:00\n", encoding="utf-8")
