@@ -16,10 +16,12 @@ from .errors import (
     BulkpostError,
     ConfigError,
     InputError,
+    InvalidIdError,
     PlanLimitError,
 )
 from .findings import Finding, Report
 from .model import Cell, MediaRef, Post, Row, Sheet, Target
+from .publora import PubloraClient, verify_webhook_signature
 
 __version__ = "0.1.0"
 
@@ -34,12 +36,15 @@ __all__ = [
     "ConfigError",
     "Finding",
     "InputError",
+    "InvalidIdError",
     "MediaRef",
     "PlanLimitError",
     "Post",
+    "PubloraClient",
     "Report",
     "Row",
     "Sheet",
     "Target",
     "__version__",
+    "verify_webhook_signature",
 ]
