@@ -308,8 +308,19 @@ class PubloraClient:
 
     # --- the one request path ---------------------------------------------------------------
 
-    def _redact(self, text: str) -> str:
-        return text.replace(self._api_key, "[REDACTED]") if self._api_key in text else text
+    def _redact(self, value: Any) -> Any:
+        """``value`` (text, or decoded JSON) with every occurrence of the API key replaced.
+
+        Publora does not echo keys; this is the guarantee that an exception, its ``body`` and
+        anything printed from them never carry it, whatever a server or proxy answers.
+        """
+        if isinstance(value, str):
+            return value.replace(self._api_key, "[REDACTED]") if self._api_key in value else value
+        if isinstance(value, dict):
+            return {self._redact(k): self._redact(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._redact(v) for v in value]
+        return value
 
     def _api_headers(self, idempotency_key: str | None) -> dict[str, str]:
         headers = {"x-publora-key": self._api_key}
@@ -356,11 +367,12 @@ class PubloraClient:
                     continue
                 error = connection_error(exc, where=where, attempts=attempt + 1)
                 error.message = self._redact(error.message)
+                error.args = (error.message,)
                 raise error from exc
             _log.debug("%s -> %d (attempt %d)", where, response.status_code, attempt + 1)
             if response.is_success:
                 return response
-            body = _decode(response)
+            body = self._redact(_decode(response))
             code = error_code(body)
             retry_after = parse_retry_after(response.headers.get("Retry-After"), body, now=self._clock())
             if should_retry(
@@ -390,8 +402,6 @@ class PubloraClient:
                 idempotency_key=idempotency_key,
                 storage=storage,
             )
-            status_exc.message = self._redact(status_exc.message)
-            status_exc.hint = self._redact(status_exc.hint) if status_exc.hint else status_exc.hint
             raise status_exc
 
     def _request(
