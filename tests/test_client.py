@@ -1390,3 +1390,64 @@ def test_public_names() -> None:
     assert bulkpost.__all__ == sorted(bulkpost.__all__)
     assert issubclass(errors.InvalidIdError, errors.APIError) and issubclass(errors.InvalidIdError, ValueError)
     assert m.Warning is m.PostWarning
+
+
+def test_a_delete_retried_after_a_lost_answer_accepts_404_as_done() -> None:
+    script = Script(httpx.ReadTimeout("timed out"), err(404, {"error": "Media file not found"}))
+    c = Client(script)
+    assert c.client.delete_media(MEDIA) == {"success": True, "alreadyDeleted": True}
+    assert len(script.requests) == 2
+
+
+def test_a_first_404_on_delete_is_still_not_found() -> None:
+    with pytest.raises(errors.NotFoundError):
+        Client(Script(err(404, {"error": "Post group not found"}))).client.delete_post(GROUP)
+
+
+class _Api(http.server.BaseHTTPRequestHandler):
+    """A two-route stand-in for Publora on a real socket: it records the headers it gets."""
+
+    protocol_version = "HTTP/1.1"
+    seen: list[dict[str, str]] = []
+
+    def _answer(self, status: int, body: Any) -> None:
+        type(self).seen.append(dict(self.headers.items()))
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._answer(200, {"success": True, "connections": [CONNECTION]})
+
+    def do_POST(self) -> None:  # noqa: N802
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self._answer(401, {"error": "Invalid API key"})
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+
+def test_over_a_real_socket_the_key_is_sent_but_never_logged(caplog: pytest.LogCaptureFixture) -> None:
+    """httpx and httpcore log at DEBUG too; none of it, nor our own log, carries the key."""
+    caplog.set_level(logging.DEBUG)
+    _Api.seen = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Api)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with PubloraClient(API_KEY, base_url=f"http://127.0.0.1:{server.server_address[1]}/api/v1", user_id=USER) as client:
+            assert client.platform_connections()[0].platform_id == "linkedin-Tz9W5i6ZYG"
+            with pytest.raises(errors.AuthenticationError) as info:
+                create_keyed(client)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert [h["x-publora-key"] for h in _Api.seen] == [API_KEY, API_KEY]
+    assert _Api.seen[1]["Idempotency-Key"] == KEY and _Api.seen[1]["x-publora-user-id"] == USER
+    assert {r.name for r in caplog.records} >= {"httpcore.http11", "httpx", "bulkpost.publora"}
+    assert API_KEY not in caplog.text and API_KEY[20:] not in caplog.text
+    assert API_KEY not in str(info.value)

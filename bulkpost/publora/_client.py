@@ -339,12 +339,14 @@ class PubloraClient:
         replay_safe: bool,
         idempotency_key: str | None = None,
         storage: bool = False,
+        gone_ok_on_retry: bool = False,
     ) -> httpx.Response:
         """Send until success or a final failure; the only retry loop of the client.
 
         ``make_request`` is called before each attempt; API calls return the same request object
         every time (same headers, same Idempotency-Key), uploads a fresh one over a re-opened
-        file. Returns a 2xx response; raises an :class:`~bulkpost.errors.APIError`.
+        file. Returns a 2xx response (or, with ``gone_ok_on_retry``, the 404 of a retried
+        delete); raises an :class:`~bulkpost.errors.APIError`.
         """
         attempt = 0
         while True:
@@ -371,6 +373,9 @@ class PubloraClient:
                 raise error from exc
             _log.debug("%s -> %d (attempt %d)", where, response.status_code, attempt + 1)
             if response.is_success:
+                return response
+            if gone_ok_on_retry and attempt > 0 and response.status_code == 404:
+                # A delete retried after an ambiguous failure: the first attempt did the work.
                 return response
             body = self._redact(_decode(response))
             code = error_code(body)
@@ -432,7 +437,14 @@ class PubloraClient:
             files=files,
             data=data,
         )
-        response = self._send(lambda: request, replay_safe=replay_safe, idempotency_key=idempotency_key)
+        response = self._send(
+            lambda: request,
+            replay_safe=replay_safe,
+            idempotency_key=idempotency_key,
+            gone_ok_on_retry=method == "DELETE",
+        )
+        if response.status_code == 404:  # only a retried delete gets here
+            return {"success": True, "alreadyDeleted": True}
         if not response.content:
             return None
         try:
