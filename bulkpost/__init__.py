@@ -20,8 +20,12 @@ from .errors import (
     PlanLimitError,
 )
 from .findings import Finding, Report
+from .load import load_sheet
 from .model import Cell, MediaRef, Post, Row, Sheet, Target
 from .publora import PubloraClient, verify_webhook_signature
+from .report import write_report
+from .template import write_template
+from .validate import validate
 
 __version__ = "0.1.0"
 
@@ -46,5 +50,9 @@ __all__ = [
     "Sheet",
     "Target",
     "__version__",
+    "load_sheet",
+    "validate",
     "verify_webhook_signature",
+    "write_report",
+    "write_template",
 ]
