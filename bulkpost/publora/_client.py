@@ -688,6 +688,8 @@ class PubloraClient:
                 hint="Check the path in the sheet (relative paths are relative to the sheet).",
                 file=str(file_path),
             ) from exc
+        if not content_type or not _HEADER_SAFE.fullmatch(content_type.replace(" ", "")):
+            raise ValueError("content_type must be the MIME type given to get_upload_url, e.g. 'video/mp4'")
         target = httpx.URL(upload_url)
         if target.scheme not in ("http", "https") or not target.host:
             raise ValueError("upload_url must be the http(s) uploadUrl returned by get_upload_url")
