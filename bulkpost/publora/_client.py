@@ -340,14 +340,17 @@ class PubloraClient:
         idempotency_key: str | None = None,
         storage: bool = False,
         gone_ok_on_retry: bool = False,
+        needs_key: bool = False,
     ) -> httpx.Response:
         """Send until success or a final failure; the only retry loop of the client.
 
         ``make_request`` is called before each attempt; API calls return the same request object
         every time (same headers, same Idempotency-Key), uploads a fresh one over a re-opened
         file. Returns a 2xx response (or, with ``gone_ok_on_retry``, the 404 of a retried
-        delete); raises an :class:`~bulkpost.errors.APIError`.
+        delete); raises an :class:`~bulkpost.errors.APIError`. ``needs_key`` marks a create or
+        update: without an Idempotency-Key it gets no retry at all, whatever the failure.
         """
+        max_retries = 0 if needs_key and idempotency_key is None else self.max_retries
         attempt = 0
         while True:
             request = make_request()
@@ -357,12 +360,12 @@ class PubloraClient:
             except httpx.RequestError as exc:
                 failure = _failure_kind(exc)
                 if should_retry(
-                    attempt=attempt, max_retries=self.max_retries, failure=failure, replay_safe=replay_safe
+                    attempt=attempt, max_retries=max_retries, failure=failure, replay_safe=replay_safe
                 ):
                     delay = retry_delay(attempt, None, jitter=self._random())
                     _log.info(
                         "%s: %s; retry %d of %d in %.2f s", where, type(exc).__name__, attempt + 1,
-                        self.max_retries, delay,
+                        max_retries, delay,
                     )
                     self._sleep(delay)
                     attempt += 1
@@ -382,7 +385,7 @@ class PubloraClient:
             retry_after = parse_retry_after(response.headers.get("Retry-After"), body, now=self._clock())
             if should_retry(
                 attempt=attempt,
-                max_retries=self.max_retries,
+                max_retries=max_retries,
                 status_code=response.status_code,
                 code=code,
                 replay_safe=replay_safe,
@@ -394,7 +397,7 @@ class PubloraClient:
                 )
                 _log.info(
                     "%s: %d %s; retry %d of %d in %.2f s", where, response.status_code, code or "",
-                    attempt + 1, self.max_retries, delay,
+                    attempt + 1, max_retries, delay,
                 )
                 self._sleep(delay)
                 attempt += 1
@@ -420,11 +423,13 @@ class PubloraClient:
         replay_safe: bool | None = None,
         files: Any = None,
         data: Mapping[str, Any] | None = None,
+        needs_key: bool = False,
     ) -> Any:
         """Call ``method path`` on the API and return the decoded 2xx JSON body.
 
         ``replay_safe`` defaults to true for GET/DELETE and, for anything else, to whether an
-        ``idempotency_key`` was given.
+        ``idempotency_key`` was given. ``needs_key`` (create, update, attach-media): never
+        retried without an ``idempotency_key``.
         """
         if replay_safe is None:
             replay_safe = method in ("GET", "DELETE") or idempotency_key is not None
@@ -442,6 +447,7 @@ class PubloraClient:
             replay_safe=replay_safe,
             idempotency_key=idempotency_key,
             gone_ok_on_retry=method == "DELETE",
+            needs_key=needs_key,
         )
         if response.status_code == 404:  # only a retried delete gets here
             return {"success": True, "alreadyDeleted": True}
@@ -528,7 +534,7 @@ class PubloraClient:
         if first_comment is not None:
             fields["first_comment"] = first_comment
         body = m.CreatePostRequest(**fields).model_dump(by_alias=True, exclude_unset=True, mode="json")
-        data = self._request("POST", "/create-post", json=body, idempotency_key=idempotency_key)
+        data = self._request("POST", "/create-post", json=body, idempotency_key=idempotency_key, needs_key=True)
         return self._parse(m.CreatePostResult, data, "create-post")
 
     def update_post(
@@ -570,7 +576,7 @@ class PubloraClient:
             raise ValueError("update_post needs at least one field to change")
         body = m.UpdatePostRequest(**fields).model_dump(by_alias=True, exclude_unset=True, mode="json")
         data = self._request(
-            "PUT", f"/update-post/{post_group_id}", json=body, idempotency_key=idempotency_key
+            "PUT", f"/update-post/{post_group_id}", json=body, idempotency_key=idempotency_key, needs_key=True
         )
         return self._parse(m.UpdatePostResult, data, "update-post")
 
@@ -759,7 +765,7 @@ class PubloraClient:
         if file_name is not None:
             body["fileName"] = file_name
         data = self._request(
-            "POST", f"/attach-media/{post_group_id}", json=body, idempotency_key=idempotency_key
+            "POST", f"/attach-media/{post_group_id}", json=body, idempotency_key=idempotency_key, needs_key=True
         )
         return self._parse(m.UpdatePostResult, data, "attach-media")
 
