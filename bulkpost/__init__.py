@@ -16,11 +16,13 @@ from .errors import (
     BulkpostError,
     ConfigError,
     InputError,
+    InvalidIdError,
     PlanLimitError,
 )
 from .findings import Finding, Report
 from .load import load_sheet
 from .model import Cell, MediaRef, Post, Row, Sheet, Target
+from .publora import PubloraClient, verify_webhook_signature
 from .report import write_report
 from .template import write_template
 from .validate import validate
@@ -38,9 +40,11 @@ __all__ = [
     "ConfigError",
     "Finding",
     "InputError",
+    "InvalidIdError",
     "MediaRef",
     "PlanLimitError",
     "Post",
+    "PubloraClient",
     "Report",
     "Row",
     "Sheet",
@@ -48,6 +52,7 @@ __all__ = [
     "__version__",
     "load_sheet",
     "validate",
+    "verify_webhook_signature",
     "write_report",
     "write_template",
 ]
