@@ -234,13 +234,19 @@ def run_sandbox(
 
 def serve_forever(state: SandboxState, *, host: str, port: int, on_ready: Any = None) -> None:
     """Serve in the foreground until Ctrl-C (uvicorn handles the signals); saves on exit."""
+    try:
+        sock = _bind(host, port)
+    except OSError:
+        state.close()
+        raise
     app = SandboxApp(state)
-    sock = _bind(host, port)
     server = uvicorn.Server(_config(app, sock, "warning"))
     if on_ready is not None:
         on_ready(int(sock.getsockname()[1]))
     try:
         server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises the Ctrl-C it handled: a normal stop
     finally:
         sock.close()
         state.close()
