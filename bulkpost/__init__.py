@@ -20,6 +20,7 @@ from .errors import (
 )
 from .findings import Finding, Report
 from .model import Cell, MediaRef, Post, Row, Sheet, Target
+from .rules import count_characters, inspect_media, load_limits
 
 __version__ = "0.1.0"
 
@@ -42,4 +43,7 @@ __all__ = [
     "Sheet",
     "Target",
     "__version__",
+    "count_characters",
+    "inspect_media",
+    "load_limits",
 ]

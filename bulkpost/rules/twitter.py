@@ -224,11 +224,14 @@ def _extract(text: str, without_protocol: bool = True) -> list[tuple[str, int, i
     if not text or ("." not in text if without_protocol else ":" not in text):
         return []
     out: list[tuple[str, int, int]] = []
-    # A URL never contains a space character and always contains a dot, and the regex
-    # treats a space before a chunk exactly like the start of the text: so running it on
-    # each such chunk finds exactly what running it on the whole text finds.
+    # A URL never contains a space character and always contains a dot. So running the
+    # regex on each space-free chunk holding a dot, together with the one space before it
+    # (the regex may take that space as the URL's "preceding character"; without it, it
+    # would take the chunk's first character instead), finds exactly what running it on
+    # the whole text finds.
     for chunk in _CHUNK.finditer(text):
-        _extract_chunk(chunk.group(0), chunk.start(), without_protocol, out)
+        start = chunk.start() - 1 if chunk.start() > 0 else 0
+        _extract_chunk(text[start : chunk.end()], start, without_protocol, out)
     return out
 
 
@@ -415,7 +418,7 @@ def _valid_display_index(t: str, cfg: XConfig) -> int:
         else:
             w += _plain_weight(t, i, i + 1, cfg)
         if valid:
-            valid = t[i] not in "\ufffe\ufeff\uffff"
+            valid = t[i : i + 1] not in ("\ufffe", "\ufeff", "\uffff")
         if valid and w <= limit:
             vdi = i
         i += 1
