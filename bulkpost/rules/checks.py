@@ -31,7 +31,7 @@ __all__ = ["CODES", "check_media", "check_post", "check_schedule", "check_text"]
 CODES: dict[str, tuple[str, str]] = {
     "CONTENT_TOO_LONG": (ERROR, "text over the network's limit (X/Threads: a warning, Publora auto-threads; error with --strict)"),
     "CONTENT_TOO_MANY_BYTES": (ERROR, "text over a limit in UTF-8 bytes (Bluesky 3,000; YouTube description 5,000)"),
-    "PUBLORA_COUNT_OVER_LIMIT": (WARNING, "within the network's limit, but over it in UTF-16 units, which Publora's gate counts"),
+    "PUBLORA_COUNT_OVER_LIMIT": (WARNING, "Bluesky: within 300 graphemes, but over 300 UTF-16 units, which Publora's own check counts"),
     "THREAD_PART_TOO_LONG": (ERROR, "one part of a thread (split with ---) over the limit"),
     "THREAD_SEPARATOR_IGNORED": (WARNING, "a --- line on a network that does not thread: it is posted literally"),
     "CAPTION_TOO_LONG": (ERROR, "Telegram caption over 1,024 characters with media attached"),
@@ -193,7 +193,9 @@ def check_text(post: Post, network: str, lim: NetworkLimits, ctx: RuleContext) -
                     f"{_n(n)} {unit}; {name} allows {_n(limit)}. Shorten it by {_n(n - limit)}"
                     + (", or give it its own text in a \"content_" + network + "\" column." if key == "content" else "."),
                 )
-        elif network in ("bluesky", "mastodon", "telegram", "threads") and not lim.threading:
+        elif network == "bluesky":
+            # Publora's Bluesky doc: "validation uses total content.length" (UTF-16 units),
+            # not graphemes; for the other networks that is only inferred (16.1), so no warning.
             u16 = counting.utf16_length(text)
             if u16 > limit:
                 yield f(
@@ -536,6 +538,15 @@ def check_post(post: Post, ctx: RuleContext) -> Iterator[Finding]:
 # --- across posts -------------------------------------------------------------------------------
 
 
+def _gap(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes == 0:
+        return "at the same time as"
+    if minutes < 120:
+        return f"{minutes} min after"
+    return f"{minutes / 60:.3g} h after"
+
+
 def _account(network: str, connection_id: str | None) -> str:
     return connection_id or network
 
@@ -570,10 +581,10 @@ def check_schedule(posts: list[Post], ctx: RuleContext) -> Iterator[Finding]:
                 earlier = [(w, p) for w, p in recent[text] if when - w < window]
                 if earlier:
                     w0, p0 = earlier[-1]
-                    hours = (when - w0).total_seconds() / 3600
+                    gap = _gap(when - w0)
                     yield finding(
                         "DUPLICATE_TEXT",
-                        f"the same text goes to {label} {hours:.3g} h after row {p0.row.number}; X and other networks "
+                        f"the same text goes to {label} {gap} row {p0.row.number}; X and other networks "
                         f"reject duplicates within {window.total_seconds() / 3600:g} hours. Change the wording.",
                         row=post.row, key=post.text_column_for(network), platform=network, severity=WARNING,
                     )
