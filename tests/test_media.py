@@ -241,5 +241,7 @@ def test_check_posts_with_check_urls(server: str) -> None:
     ] * 2
     assert set(ctx.url_probes) == set(urls)  # each URL probed once for both rows
     assert ctx.url_probes[urls[0]].kind == "video"
-    # without --check-urls nothing is fetched and nothing is reported
-    assert list(check_posts([post], RuleContext())) == []
+    # without --check-urls nothing is fetched: kinds are guessed from the extensions only
+    offline = RuleContext()
+    assert [f.code for f in check_posts([post], offline)] == ["MEDIA_MIXED"]  # .mp4 + .jpg
+    assert offline.url_probes == {}
