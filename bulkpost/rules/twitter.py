@@ -379,8 +379,9 @@ def _entities(t: str, cfg: XConfig) -> dict[int, tuple[int, int]]:
     return ents
 
 
-def _weigh(t: str, cfg: XConfig) -> int:
-    ents = _entities(t, cfg)
+def _weigh(t: str, cfg: XConfig, ents: dict[int, tuple[int, int]] | None = None) -> int:
+    if ents is None:
+        ents = _entities(t, cfg)
     w = 0
     pos = 0
     for s in sorted(ents):
@@ -402,37 +403,53 @@ def _utf16(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _valid_display_index(t: str, cfg: XConfig) -> int:
-    """The reference's per-step walk, used only when the text is too long or invalid."""
-    ents = _entities(t, cfg)
+def _valid_display_index(t: str, cfg: XConfig, ents: dict[int, tuple[int, int]]) -> int:
+    """The last index the reference's walk marks valid, for a text too long or invalid.
+
+    The reference steps through the text (an entity or a code point per step) and records
+    the step's last index while no invalid character was seen and the running weight is
+    within the limit. Weights only grow, so the walk can stop at the first step that fails;
+    plain text between entities is skipped chunk-wise until the chunk where that happens.
+    """
     limit = cfg.max_weighted_tweet_length * cfg.scale
     w = 0
-    valid = True
     vdi = 0
-    i = 0
-    while i < len(t):
-        if i in ents:
-            end, ew = ents[i]
-            w += ew
-            i = end - 1
-        else:
-            w += _plain_weight(t, i, i + 1, cfg)
-        if valid:
-            valid = t[i : i + 1] not in ("\ufffe", "\ufeff", "\uffff")
-        if valid and w <= limit:
-            vdi = i
-        i += 1
+    pos = 0
+    for s in [*sorted(ents), len(t)]:
+        if s < pos:
+            continue
+        if s > pos:  # plain chunk [pos, s)
+            chunk_w = _plain_weight(t, pos, s, cfg)
+            if w + chunk_w <= limit and _INVALID_CHARS.search(t, pos, s) is None:
+                w += chunk_w
+                vdi = s - 1
+            else:
+                for i in range(pos, s):
+                    w += _plain_weight(t, i, i + 1, cfg)
+                    if t[i] in "\ufffe\ufeff\uffff" or w > limit:
+                        return vdi
+                    vdi = i
+        if s == len(t):
+            break
+        end, ew = ents[s]
+        w += ew
+        last = end - 1
+        if t[last : last + 1] in ("\ufffe", "\ufeff", "\uffff") or w > limit:
+            return vdi
+        vdi = last
+        pos = end
     return vdi
 
 
 def parse_tweet(text: str, config: XConfig = V3) -> ParsedTweet:
     """Parse ``text`` like twitter-text's ``parseTweet``: length, validity and the valid range."""
     t = _normalize(text)
-    raw = _weigh(t, config)
+    ents = _entities(t, config)
+    raw = _weigh(t, config, ents)
     length = int(raw / config.scale)
     has_invalid = _INVALID_CHARS.search(t) is not None
     if has_invalid or raw > config.max_weighted_tweet_length * config.scale:
-        vdi = _valid_display_index(t, config)
+        vdi = _valid_display_index(t, config, ents)
     else:
         vdi = max(len(t) - 1, 0)
     text_u16 = _utf16(text)
