@@ -19,8 +19,12 @@ from .errors import (
     PlanLimitError,
 )
 from .findings import Finding, Report
+from .load import load_sheet
 from .model import Cell, MediaRef, Post, Row, Sheet, Target
+from .report import write_report
 from .rules import count_characters, inspect_media, load_limits
+from .template import write_template
+from .validate import validate
 
 __version__ = "0.1.0"
 
@@ -46,4 +50,8 @@ __all__ = [
     "count_characters",
     "inspect_media",
     "load_limits",
+    "load_sheet",
+    "validate",
+    "write_report",
+    "write_template",
 ]
