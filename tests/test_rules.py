@@ -38,7 +38,7 @@ def make_post(
     for n in nets:
         net, _, cid = n.partition(":")
         targets.append(Target(net, f"{net}-{cid}" if cid else None, n))
-    values: dict[str, Any] = {"platforms": ",".join(nets), "content": content, "scheduled_at": str(when)}
+    values: dict[str, Any] = {"platforms": ",".join(nets), "content": content, "scheduled_time": str(when)}
     for k, v in (variants or {}).items():
         values[f"content_{k}"] = v
     if title is not None:

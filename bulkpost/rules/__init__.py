@@ -63,7 +63,7 @@ class RuleContext:
     """Instagram hashtags per post (5 since Dec 2025; the API documentation says 30)."""
     mastodon_limit: int = 500
     """Characters per Mastodon post (the instance's ``configuration.statuses.max_characters``)."""
-    daily_cap: int | None = 25
+    daily_cap: int | None = 10
     """Posts per account per UTC day before a DAILY_CAP_EXCEEDED warning; None turns it off."""
     duplicate_window: timedelta = timedelta(hours=48)
     check_urls: bool = False

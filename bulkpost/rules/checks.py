@@ -106,6 +106,13 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
+def _sizes(size: int, limit: int) -> tuple[str, str]:
+    """Both sizes in MB, or both in bytes when the limit is not a whole number of MB."""
+    if limit % (1024 * 1024) == 0:
+        return _size(size), _size(limit)
+    return f"{size:,} bytes", f"{limit:,} bytes"
+
+
 def _first_key(row: Row, *keys: str) -> str | None:
     for k in keys:
         if k in row.cells:
@@ -114,11 +121,11 @@ def _first_key(row: Row, *keys: str) -> str | None:
 
 
 def _time_key(row: Row) -> str | None:
-    return _first_key(row, "scheduled_at", "time", "date", "datetime", "when", "schedule")
+    return _first_key(row, "scheduled_time", "scheduled_at", "time", "date")
 
 
 def _target_key(row: Row) -> str | None:
-    return _first_key(row, "platforms", "accounts", "targets", "networks", "network", "platform")
+    return _first_key(row, "platforms")
 
 
 # --- text ---------------------------------------------------------------------------------------
@@ -228,7 +235,7 @@ def check_text(post: Post, network: str, lim: NetworkLimits, ctx: RuleContext) -
                 "TOO_MANY_HASHTAGS",
                 f"{tags} hashtags; Instagram allows {cap} (5 per post since December 2025; the API text says 30). "
                 "Remove some hashtags.",
-                hint="The cap is a setting: --hashtag-cap 30 follows the API documentation instead.",
+                hint="The cap is a setting (RuleContext.hashtag_cap); 30 follows the API documentation instead.",
             )
         if lim.max_mentions is not None:
             mentions = counting.count_mentions(text)
@@ -379,13 +386,13 @@ def _media_items(post: Post, ctx: RuleContext) -> tuple[list[_Item], list[Findin
                                hint="Paths are relative to the sheet's folder; check the name and folder."))
             continue
         if info.error:
-            out.append(finding("MEDIA_UNREADABLE", f"the file {info.name} cannot be used: {info.error}.",
+            out.append(finding("MEDIA_UNREADABLE", f"the file {ref.source} cannot be used: {info.error}.",
                                row=row, key=ref.column, hint="Open it in an image or video editor and export it again."))
             continue
         if info.extension_mismatch:
             out.append(finding(
                 "MEDIA_EXTENSION_MISMATCH",
-                f"the file {info.name} is really {info.mime} although its name says {info.extension_mime}.",
+                f"the file {ref.source} is really {info.mime} although its name says {info.extension_mime}.",
                 row=row, key=ref.column, severity=WARNING,
                 hint="Networks go by the bytes; rename or convert it so the two agree."))
         items.append(_Item(ref, info.kind, info=info))
@@ -482,8 +489,9 @@ def _check_file(item: _Item, size_limits: MediaLimits, ml: MediaLimits, network:
                 f"{_fmt_list(ml.formats)}. Convert it.", key)
     size = item.size
     if size is not None and size_limits.max_size is not None and size > size_limits.max_size:
-        yield f("MEDIA_SIZE_EXCEEDED", f"{item.label} is {_size(size)}; {name} takes {item.kind}s up to "
-                f"{_size(size_limits.max_size)}. Compress or resize it.", key)
+        got, allowed = _sizes(size, size_limits.max_size)
+        yield f("MEDIA_SIZE_EXCEEDED", f"{item.label} is {got}; {name} takes {item.kind}s up to "
+                f"{allowed}. Compress or resize it.", key)
     info = item.info
     if info is None or not info.aspect:
         return
@@ -552,7 +560,7 @@ def _account(network: str, connection_id: str | None) -> str:
 
 
 def _account_label(account: str) -> str:
-    return display_name(account) + " (the one connected account)" if "-" not in account else account
+    return f"your {display_name(account)} account" if "-" not in account else account
 
 
 def check_schedule(posts: list[Post], ctx: RuleContext) -> Iterator[Finding]:
@@ -607,7 +615,7 @@ def check_schedule(posts: list[Post], ctx: RuleContext) -> Iterator[Finding]:
                     f"this is post {ctx.daily_cap + 1} to {label} on {day:%Y-%m-%d} (UTC); the cap is "
                     f"{ctx.daily_cap} a day. Move some posts to another day.",
                     row=post.row, key=_time_key(post.row), platform=network, severity=WARNING,
-                    hint="The cap is a setting (--daily-cap); networks throttle or flag accounts that post in bursts.",
+                    hint="The cap is a setting (RuleContext.daily_cap); networks throttle or flag accounts that post in bursts.",
                 )
     yield from _check_connections(posts, ctx)
 
