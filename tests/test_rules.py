@@ -167,6 +167,7 @@ def test_thread_separator_warns_where_not_threading() -> None:
         ("telegram", "a" * 4096, "a" * 4097),
         ("youtube", "é" * 2500, "é" * 2501),  # 5,000 bytes
     ],
+    ids=lambda v: v if len(v) < 20 else f"{len(v)}chars",
 )
 def test_limits_at_the_boundary(network: str, ok: str, bad: str, media: dict[str, Path]) -> None:
     files = [media["short.mp4"]] if network in ("tiktok", "youtube") else None

@@ -178,7 +178,9 @@ def _url_regexes() -> _UrlRegexes:
     )
 
 
-_CHUNK = re.compile(rf"[^{_SPACES}]*\.[^{_SPACES}]*")
+# A space-free run with a dot followed by something that could start a TLD (every URL has
+# a domain "name." directly followed by its TLD).
+_CHUNK = re.compile(rf"[^{_SPACES}]*\.[^{_SPACES}.][^{_SPACES}]*")
 _INVALID_WITHOUT_PROTOCOL_BEFORE = re.compile(r"[-_./]$")
 
 
@@ -224,8 +226,8 @@ def _extract(text: str, without_protocol: bool = True) -> list[tuple[str, int, i
     if not text or ("." not in text if without_protocol else ":" not in text):
         return []
     out: list[tuple[str, int, int]] = []
-    # A URL never contains a space character and always contains a dot. So running the
-    # regex on each space-free chunk holding a dot, together with the one space before it
+    # A URL never contains a space character and always contains a dot followed by its
+    # TLD. So running the regex on each space-free chunk holding such a dot, together with the one space before it
     # (the regex may take that space as the URL's "preceding character"; without it, it
     # would take the chunk's first character instead), finds exactly what running it on
     # the whole text finds.
@@ -272,9 +274,11 @@ def _emoji_table() -> _EmojiTable:
         lengths.setdefault(s[0], set()).add(len(s))
     multi = {k: tuple(sorted(v, reverse=True)) for k, v in lengths.items()}
     # Keycaps start with an ASCII character: look for those only before U+FE0F/U+20E3, so
-    # ASCII text is not searched character by character. Everything else as code point
-    # ranges (a character class of ~1,400 single code points is slow to test in ``re``).
-    firsts = sorted(ord(c) for c in set(multi) | singles if not c.isascii())
+    # ASCII text is not searched character by character. ``re`` tests a class of BMP code
+    # points with a bitmap but walks a list for astral ranges; so the BMP starts form one
+    # class and any astral code point is a candidate, filtered in Python (astral code
+    # points in posts are nearly always emoji anyway).
+    firsts = sorted(ord(c) for c in set(multi) | singles if not c.isascii() and ord(c) <= 0xFFFF)
     ranges: list[list[int]] = []
     for cp in firsts:
         if ranges and cp == ranges[-1][1] + 1:
@@ -283,7 +287,7 @@ def _emoji_table() -> _EmojiTable:
             ranges.append([cp, cp])
     cls = "".join(_cp_escape(a) if a == b else f"{_cp_escape(a)}-{_cp_escape(b)}" for a, b in ranges)
     ascii_firsts = "".join(re.escape(c) for c in sorted(multi) if c.isascii())
-    starts = re.compile(f"[{cls}]|[{ascii_firsts}](?=[\ufe0f\u20e3])")
+    starts = re.compile(f"[{cls}\U00010000-\U0010ffff]|[{ascii_firsts}](?=[\ufe0f\u20e3])")
     return _EmojiTable(starts, frozenset(singles), multi, frozenset(sequences))
 
 
