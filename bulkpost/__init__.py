@@ -24,6 +24,7 @@ from .load import load_sheet
 from .model import Cell, MediaRef, Post, Row, Sheet, Target
 from .publora import PubloraClient, verify_webhook_signature
 from .report import write_report
+from .rules import count_characters, inspect_media, load_limits
 from .template import write_template
 from .validate import validate
 
@@ -50,6 +51,9 @@ __all__ = [
     "Sheet",
     "Target",
     "__version__",
+    "count_characters",
+    "inspect_media",
+    "load_limits",
     "load_sheet",
     "validate",
     "verify_webhook_signature",
