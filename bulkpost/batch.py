@@ -28,6 +28,7 @@ __all__ = [
     "fetch_connections",
     "guard_prior_results",
     "online_rule_context",
+    "validate_online",
     "refresh_status",
 ]
 
@@ -87,7 +88,14 @@ def online_rule_context(client: Any, connections: dict[str | None, list[Any]], *
             notes.append(f"Could not read Publora's live platform limits ({exc.message}); validated with the shipped snapshot.")
         else:
             kwargs["limits"] = live
-            changes = rules.diff_limits(snapshot, live)
+            # Keys the live answer leaves out fall back to the snapshot, and list order does not
+            # matter: neither is a difference worth telling.
+            changes = [
+                c
+                for c in rules.diff_limits(snapshot, live)
+                if c.new is not None
+                and not (isinstance(c.old, list) and isinstance(c.new, list) and sorted(map(str, c.old)) == sorted(map(str, c.new)))
+            ]
             note = f"Validated with Publora's live platform limits ({live.updated or 'undated'})"
             if changes:
                 shown = "; ".join(str(c) for c in changes[:5])
@@ -95,6 +103,23 @@ def online_rule_context(client: Any, connections: dict[str | None, list[Any]], *
                 note += f"; they differ from the shipped snapshot: {shown}{more}"
             notes.append(note + ".")
     return rules.RuleContext(**kwargs), notes
+
+
+def validate_online(client: Any, sheet: Any, **options: Any) -> Any:
+    """``validate`` with the account's facts: live platform limits, connection facts (X Premium,
+    token health), and network names resolved to connections (ambiguous, unknown and Pinterest
+    targets become findings). ``options`` go to :func:`bulkpost.validate.validate`."""
+    from .plan import build_plan
+    from .validate import validate
+
+    users = {str(r.cells["user"].value).strip() for r in sheet.rows if "user" in r.cells and r.cells["user"].value}
+    connections = fetch_connections(client, users)
+    ctx, notes = online_rule_context(client, connections, strict=bool(options.get("strict")))
+    report = validate(sheet, rule_context=ctx, **options)
+    report.notes.extend(notes)
+    plan = build_plan(report.valid_posts(), sheet_identity="validate", connections=connections, base_dir=sheet.base_dir)
+    report.add(plan.findings)
+    return report
 
 
 def guard_prior_results(plan: Plan, prior: dict[int, PriorResult] | None, decisions: dict[int, RowDecision]) -> int:

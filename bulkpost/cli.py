@@ -123,6 +123,10 @@ def _summary_lines(report: Report) -> list[str]:
 @click.option("--strict", is_flag=True, help="Over-length X text without thread parts is an error, not a warning.")
 @click.option("--report", "report_path", metavar="PATH", help="Also write the report: .json, .csv or .xlsx (the sheet with every problem marked).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of the summary.")
+@click.option("--online", is_flag=True, help="Also check against the account: live limits, connections (needs the API key or --sandbox).")
+@click.option("--sandbox", is_flag=True, help="With --online: check against the built-in sandbox.")
+@click.option("--base-url", metavar="URL", help="With --online: Publora API base URL.")
+@click.option("--user", "user_id", metavar="ID", help="With --online: act as this workspace-managed user.")
 @click.pass_context
 def validate_command(
     ctx: click.Context,
@@ -134,6 +138,10 @@ def validate_command(
     strict: bool,
     report_path: str | None,
     as_json: bool,
+    online: bool = False,
+    sandbox: bool = False,
+    base_url: str | None = None,
+    user_id: str | None = None,
 ) -> None:
     """Check every row of SHEET (.csv or .xlsx) offline, with no API key.
 
@@ -145,7 +153,16 @@ def validate_command(
 
     if report_path is not None and Path(report_path).suffix.lower() not in (".json", ".csv", ".xlsx"):
         raise ConfigError(f"--report {report_path}: the name must end in .json, .csv or .xlsx")
-    report = validate(sheet_path, sheet=sheet_name, tz=tz, date_format=date_format, min_lead_minutes=min_lead, strict=strict)
+    if online or sandbox or base_url:
+        # Online checks (issue 6): live limits, connection facts and network names resolved.
+        from .batch import validate_online
+        from .load import load_sheet
+
+        loaded = load_sheet(sheet_path, sheet=sheet_name)
+        with _open_client(sandbox, base_url, user_id, quiet=as_json) as client:
+            report = validate_online(client, loaded, tz=tz, date_format=date_format, min_lead_minutes=min_lead, strict=strict)
+    else:
+        report = validate(sheet_path, sheet=sheet_name, tz=tz, date_format=date_format, min_lead_minutes=min_lead, strict=strict)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:

@@ -389,7 +389,7 @@ def _by_user(connections: Any) -> dict[str | None, list[ConnectionInfo]] | None:
 
 
 def _resolve_targets(
-    post: Post, conns: list[ConnectionInfo] | None, warned: set[tuple[int, str]]
+    post: Post, conns: list[ConnectionInfo] | None, warned: set[str]
 ) -> tuple[list[tuple[str, str]], list[Finding]]:
     """(network, connection id) per distinct target, plus findings.
 
@@ -481,8 +481,10 @@ def _resolve_targets(
         seen.add(cid)
         resolved.append((network, cid))
         info = by_id.get(cid)
-        if info is not None and info.token_status in ("expired", "expiring_soon") and (post.row.number, cid) not in warned:
-            warned.add((post.row.number, cid))
+        # Explicit ids are the rules' business (bulkpost.rules warns once per connection); a
+        # network name resolved here is invisible to them, so the planner warns for it, once.
+        if t.connection_id is None and info is not None and info.token_status in ("expired", "expiring_soon") and cid not in warned:
+            warned.add(cid)
             expired = info.token_status == "expired"
             findings.append(
                 finding(
@@ -530,7 +532,7 @@ def build_plan(
     plan = Plan(identity=sheet_identity, rows=[])
     seen_hashes: dict[str, int] = {}
     url_budget = media_url_budget
-    warned: set[tuple[int, str]] = set()
+    warned: set[str] = set()
     for post in posts:
         rp = RowPlan(row=post.row, post=post)
         plan.rows.append(rp)

@@ -255,3 +255,24 @@ def test_journal_is_bound_to_its_destination(clean_sandbox: Any, tmp_path: Path)
     assert res.exit_code == 0, res.output
     assert (tmp_path / ".bulkpost" / "batch.csv.sandbox.journal.sqlite").exists()
     assert "1 new, 0 to resume, 0 already done" in res.output
+
+
+def test_validate_online_uses_connections_and_live_limits(clean_sandbox: Any, tmp_path: Path) -> None:
+    sheet = write_sheet(
+        tmp_path,
+        [
+            {"content": "hi", "platforms": "twitter", "scheduled_time": "2031-04-05T10:00:00Z"},
+            {"content": "hi there", "platforms": "pinterest-987654321012", "scheduled_time": "2031-04-05T10:00:00Z"},
+            {"content": "fine", "platforms": "mastodon", "scheduled_time": "2031-04-05T11:00:00Z"},
+        ],
+    )
+    offline = CliRunner().invoke(cli, ["validate", str(sheet), "--json"])
+    assert "CONNECTION_AMBIGUOUS" not in offline.output
+    res = invoke(clean_sandbox, "validate", str(sheet), "--online", "--base-url", clean_sandbox.base_url, "--json")
+    assert res.exit_code == 1, res.output
+    data = json.loads(res.output)
+    codes = {(f["row"], f["code"]) for f in data["findings"] if f["severity"] == "error"}
+    assert (2, "CONNECTION_AMBIGUOUS") in codes
+    assert any(row == 3 for row, _ in codes)  # Pinterest is refused (by the validator and the planner)
+    assert not any(row == 4 for row, _ in codes)  # "mastodon" resolves to the one Mastodon account
+    assert any("live platform limits" in n for n in data["notes"])
