@@ -98,9 +98,7 @@ def online_rule_context(client: Any, connections: dict[str | None, list[Any]], *
             ]
             note = f"Validated with Publora's live platform limits ({live.updated or 'undated'})"
             if changes:
-                shown = "; ".join(str(c) for c in changes[:5])
-                more = f" and {len(changes) - 5} more" if len(changes) > 5 else ""
-                note += f"; they differ from the shipped snapshot: {shown}{more}"
+                note += f"; {len(changes)} value(s) differ from the shipped snapshot (e.g. {changes[0]})"
             notes.append(note + ".")
     return rules.RuleContext(**kwargs), notes
 

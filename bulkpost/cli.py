@@ -367,6 +367,14 @@ def _print_findings(findings: list[Any], *, limit: int = 30) -> None:
         click.echo(f"  ... and {len(shown) - limit} more (see the results file)")
 
 
+def _shown(path: Path) -> str:
+    """A path relative to the working directory when it is below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def _mb(n: int) -> str:
     return f"{n / 1_000_000:.1f} MB" if n >= 100_000 else f"{n / 1000:.1f} kB"
 
@@ -521,13 +529,13 @@ def schedule(
             kinds = {k: sum(1 for d in decisions.values() if d.kind == k) for k in ("new", "resume", "done", "changed")}
             s = plan.summary()
             if not quiet or dry_run:
+                urls = f", {s.media_urls} media URL(s)" if s.media_urls else ""
                 click.echo(
                     f"Plan: {s.rows - s.rows_blocked} row(s) -> {s.groups} post group(s), {s.targets} platform post(s)"
-                    f" ({s.drafts} draft), {s.uploads} upload(s) ({_mb(s.upload_bytes)}), {s.media_urls} media URL(s),"
-                    f" about {s.api_calls} API call(s)."
+                    f" ({s.drafts} draft), {s.uploads} upload(s) ({_mb(s.upload_bytes)}){urls}, about {s.api_calls} API call(s)."
                 )
                 click.echo(
-                    f"Journal {jpath}: {kinds['new']} new, {kinds['resume']} to resume, {kinds['done']} already done,"
+                    f"Journal {_shown(jpath)}: {kinds['new']} new, {kinds['resume']} to resume, {kinds['done']} already done,"
                     f" {kinds['changed']} changed since sent" + (" (will update)" if update_changed and kinds["changed"] else "") + "."
                 )
             if dry_run:
@@ -564,13 +572,20 @@ def schedule(
     for r in records.values():
         counts[r.status] = counts.get(r.status, 0) + 1
     order = ("scheduled", "draft", "failed", "skipped", "not_attempted")
-    click.echo("Done: " + ", ".join(f"{counts.get(k, 0)} {k}" for k in order if counts.get(k)) + f" (of {len(records)} rows).")
-    for n, r in sorted(records.items()):
-        if r.status in ("failed", "skipped", "not_attempted") and r.error:
-            click.echo(f"  row {n}: {r.status} {r.error_code or ''}: {r.error}")
-            if r.status == "not_attempted" and results.stopped is not None:
-                click.echo(f"  ... and every later row not attempted: {results.stopped.describe()}")
-                break
+    click.echo(
+        "Done: "
+        + ", ".join(f"{counts.get(k, 0)} {k}" for k in order if counts.get(k))
+        + f" (of {len(records)} rows); {results.created} post group(s) created by this run."
+    )
+    bad = [(n, r) for n, r in sorted(records.items()) if r.status in ("failed", "skipped")]
+    for n, r in bad[:20]:
+        click.echo(f"  row {n}: {r.status} {r.error_code or ''}: {r.error or ''}")
+    if len(bad) > 20:
+        click.echo(f"  ... and {len(bad) - 20} more in the results file")
+    waiting = [n for n, r in sorted(records.items()) if r.status == "not_attempted"]
+    if waiting:
+        shown = ", ".join(map(str, waiting[:15])) + (", ..." if len(waiting) > 15 else "")
+        click.echo(f"  not attempted: row(s) {shown}; the same command continues with them")
     if results.stopped is not None:
         click.echo(f"Stopped: {results.stopped.describe()}", err=True)
     elif results.interrupted:
@@ -607,7 +622,7 @@ def connections(sandbox: bool, base_url: str | None, user_id: str | None, as_jso
     for r in rows:
         name = r["username"] or r["displayName"] or ""
         health = r["tokenStatus"] or "unknown"
-        if r["tokenExpiresIn"] and health != "valid":
+        if r["tokenExpiresIn"] and health != "valid" and r["tokenExpiresIn"] != health:
             health += f" ({r['tokenExpiresIn']})"
         mark = "  <- cannot publish (connect-only)" if r["network"] == "pinterest" else ""
         click.echo(f"{r['platformId']:<32} {r['network']:<10} {name[:24]:<24} {health}{mark}")

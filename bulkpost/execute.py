@@ -102,7 +102,7 @@ class StopReason:
 
     def describe(self) -> str:
         where = f" at row {self.row}" if self.row is not None else ""
-        return f"the run stopped{where}: {self.message}"
+        return f"the run stopped{where} ({self.code}): {self.message}"
 
 
 @dataclass(slots=True)
@@ -269,7 +269,7 @@ def _limit_details(exc: PlanLimitError) -> dict[str, Any]:
 
 
 def _limit_message(exc: PlanLimitError) -> str:
-    """``CODE: Publora's sentence (used 3 of 3, 0 remaining)``: short, with the numbers."""
+    """Publora's sentence with the numbers: ``... allows 3 scheduled posts at a time. (used 3 of 3, 0 remaining)``."""
     body = exc.body if isinstance(exc.body, dict) else {}
     text = str(body.get("message") or body.get("error") or _error_text(exc)).strip().rstrip(".") + "."
     nums = []
@@ -279,7 +279,7 @@ def _limit_message(exc: PlanLimitError) -> str:
         nums.append(f"{exc.remaining} remaining")
     if exc.max_scheduled_date:
         nums.append(f"latest allowed time {exc.max_scheduled_date}")
-    return f"{exc.code}: {text}" + (f" ({', '.join(nums)})" if nums else "")
+    return text + (f" ({', '.join(nums)})" if nums else "")
 
 
 class _Pacer:

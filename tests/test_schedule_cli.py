@@ -130,7 +130,7 @@ def test_schedule_cli_summary_results_and_rerun(clean_sandbox: Any, tmp_path: Pa
     res = invoke(clean_sandbox, "schedule", str(sheet), "--base-url", clean_sandbox.base_url, "--yes")
     assert res.exit_code == 0, res.output
     assert "Plan: 3 row(s) -> 3 post group(s), 5 platform post(s)" in res.output
-    assert "Done: 3 scheduled (of 3 rows)." in res.output
+    assert "Done: 3 scheduled (of 3 rows); 3 post group(s) created by this run." in res.output
     results = read_results(tmp_path / "batch.results.csv")
     assert results[2]["content"] == "'=cmd()"
     assert all(len(r["post_group_ids"]) == 24 for r in results)
@@ -150,7 +150,8 @@ def test_results_file_fed_back_retries_only_failures(clean_sandbox: Any, tmp_pat
     sheet = write_sheet(tmp_path, text_rows(5))
     res = invoke(clean_sandbox, "schedule", str(sheet), "--base-url", clean_sandbox.base_url, "--yes", "--concurrency", "1")
     assert res.exit_code == 3, res.output
-    assert "Stopped: the run stopped at row 5" in res.output
+    assert "Stopped: the run stopped at row 5 (SCHEDULED_POST_LIMIT_REACHED)" in res.output
+    assert "not attempted: row(s) 6; the same command continues with them" in res.output
     results = read_results(tmp_path / "batch.results.csv")
     assert [r["result_status"] for r in results] == ["scheduled"] * 3 + ["failed", "not_attempted"]
     clean_sandbox.control.configure(plan={"scheduledPosts": 100000})
@@ -237,11 +238,12 @@ def test_sample_week_in_the_sandbox(tmp_path: Path, name: str) -> None:
     args += ["--report", str(tmp_path / f"out{Path(name).suffix}")]
     res = CliRunner().invoke(cli, args)
     assert res.exit_code == 0, res.output
-    assert "Done: 11 scheduled, 1 draft (of 12 rows)." in res.output
+    assert "Done: 11 scheduled, 1 draft (of 12 rows); 13 post group(s) created by this run." in res.output
     assert (tmp_path / "j.state.json").exists()  # the trial sandbox keeps its posts for the next run
     again = CliRunner().invoke(cli, args)
     assert again.exit_code == 0, again.output
     assert "0 new, 0 to resume, 12 already done" in again.output
+    assert "0 post group(s) created by this run." in again.output
 
 
 def test_journal_is_bound_to_its_destination(clean_sandbox: Any, tmp_path: Path) -> None:
