@@ -441,8 +441,8 @@ class _Run:
     def run_row(self, rp: RowPlan, decision: RowDecision) -> RowResult:
         warnings = [f.message for f in rp.warnings]
         if decision.kind == "done":
-            outcomes = [self.outcome_from(e) for e in decision.entries if e.state != "cancelled"]
-            return self.aggregate(rp, outcomes, warnings)
+            finished = [self.outcome_from(e) for e in decision.entries if e.state != "cancelled"]
+            return self.aggregate(rp, finished, warnings)
         if decision.kind == "changed":
             old_ids = [e.post_group_id for e in decision.entries if e.post_group_id]
             if not self.update_changed:
@@ -707,8 +707,8 @@ class _Run:
         try:
             for m in g.media:
                 self.check_abort()
-                u = j.get(e.id).uploads
-                cur = next((x for x in u if x.idx == m.index), None)
+                now_uploads = j.get(e.id).uploads
+                cur = next((x for x in now_uploads if x.idx == m.index), None)
                 if cur is not None and cur.state == "done":
                     continue
                 path, ctype = m.path, m.content_type

@@ -76,7 +76,7 @@ def format_time(value: Any) -> str | None:
     from datetime import timezone
 
     utc = value.astimezone(timezone.utc)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return str(utc.strftime("%Y-%m-%dT%H:%M:%S.")) + f"{utc.microsecond // 1000:03d}Z"
 
 
 def _hash(data: Any) -> str:

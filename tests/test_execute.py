@@ -275,3 +275,53 @@ def test_stop_event_leaves_rest_not_attempted_and_rerun_finishes(clean_sandbox: 
     again, _ = run(clean_sandbox, sheet)
     assert [r.status for r in again.rows] == ["scheduled"] * 10
     assert contents(clean_sandbox) == sorted(r["content"] for r in text_rows(10))
+
+
+CAROUSEL = "media/carousel-1.jpg; media/carousel-2.jpg; media/carousel-3.jpg"
+
+
+def media_names(sandbox: Any, post_group_id: str) -> list[str | None]:
+    with PubloraClient(sandbox.api_key, base_url=sandbox.base_url) as client:
+        return [m.source_file_name for m in client.get_post(post_group_id).media]
+
+
+def test_resume_after_two_of_three_uploads(clean_sandbox: Any, tmp_path: Path) -> None:
+    sheet = write_sheet(tmp_path, [{"content": "Three pictures", "platforms": INSTAGRAM, "scheduled_time": "2031-04-22T10:00:00Z", "media": CAROUSEL}])
+    sizes = [(tmp_path / "media" / f"carousel-{i}.jpg").stat().st_size for i in (1, 2, 3)]
+    abort = threading.Event()
+    sent = 0
+
+    def progress(e: ProgressEvent) -> None:
+        nonlocal sent
+        if e.kind == "bytes":
+            sent += e.nbytes
+            if sent >= sizes[0] + sizes[1]:
+                abort.set()  # a second Ctrl-C while the third file is about to go
+
+    first, _ = run(clean_sandbox, sheet, progress=progress, abort_event=abort)
+    assert first.rows[0].status == "not_attempted" and first.rows[0].error_code == "INTERRUPTED"
+    with Journal(default_journal_path(sheet)) as j:
+        (e,) = j.entries()
+        assert e.state == "uploading" and e.post_group_id
+        assert [u.state for u in e.uploads][:2] == ["done", "done"]
+    (g,) = groups(clean_sandbox)
+    assert g["status"] == "draft"
+    second, _ = run(clean_sandbox, sheet)
+    assert second.rows[0].status == "scheduled"
+    assert second.rows[0].post_group_ids == [e.post_group_id]
+    assert media_names(clean_sandbox, e.post_group_id) == ["carousel-1.jpg", "carousel-2.jpg", "carousel-3.jpg"]
+    assert len(groups(clean_sandbox)) == 1
+
+
+def test_lost_upload_url_answer_leaves_no_orphan(clean_sandbox: Any, tmp_path: Path) -> None:
+    sheet = write_sheet(tmp_path, [{"content": "Three pictures", "platforms": INSTAGRAM, "scheduled_time": "2031-04-22T10:00:00Z", "media": CAROUSEL}])
+    faults = {"drop_rate": 1.0, "max_faults": 1, "paths": ["get-upload-url"]}
+    first, _ = run(clean_sandbox, sheet, max_retries=0, faults=faults)
+    assert first.rows[0].status == "failed"
+    (pid,) = first.rows[0].post_group_ids
+    assert len(media_names(clean_sandbox, pid)) == 1  # Publora attached a record whose answer was lost
+    second, _ = run(clean_sandbox, sheet)
+    assert second.rows[0].status == "scheduled"
+    assert media_names(clean_sandbox, pid) == ["carousel-1.jpg", "carousel-2.jpg", "carousel-3.jpg"]
+    with Journal(default_journal_path(sheet)) as j:
+        assert any(s["step"] == "delete-media:orphan" and s["outcome"] == "ok" for s in j.steps())
