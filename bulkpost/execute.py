@@ -444,6 +444,11 @@ class _Run:
             finished = [self.outcome_from(e) for e in decision.entries if e.state != "cancelled"]
             return self.aggregate(rp, finished, warnings)
         if decision.kind == "changed":
+            entries = self.resolve_lost_creates(decision.entries)
+            live = [e for e in entries if e.post_group_id and e.state not in ("cancelled", "superseded")]
+            if live:
+                decision = RowDecision("changed", live)
+        if decision.kind == "changed" and decision.entries and any(e.post_group_id for e in decision.entries):
             old_ids = [e.post_group_id for e in decision.entries if e.post_group_id]
             if not self.update_changed:
                 return RowResult(
@@ -643,22 +648,28 @@ class _Run:
 
     def find_existing(self, g: PostGroupPlan, e: GroupEntry, client: Any) -> tuple[str, str | None, str | None] | None:
         """Look for the post a lost create may have made: same text, same targets, created since."""
-        since = (e.create_started_at or time.time()) - RECONCILE_SLACK_SECONDS
+        return self.lookup(client, g.content, g.targets, e.create_started_at)
+
+    def lookup(
+        self, client: Any, content: str, targets: list[str], started_at: float | None
+    ) -> tuple[str, str | None, str | None] | None:
+        """(post group id, status, time) of an unclaimed post with this text and targets, or None."""
+        since = (started_at or time.time()) - RECONCILE_SLACK_SECONDS
         known = {x.post_group_id for x in self.journal.entries() if x.post_group_id}
-        want = set(g.targets)
+        want = set(targets)
         with self._adopt_lock:
             try:
-                for n, p in enumerate(self.call(lambda: list(self._scan(client, since)))):
+                for p in self.call(lambda: list(self._scan(client, since))):
                     pid = _attr(p, "post_group_id", "postGroupId")
                     if not pid or pid in known:
                         continue
-                    if (_attr(p, "content") or "") != g.content:
+                    if (_attr(p, "content") or "") != content:
                         continue
-                    targets = {
+                    found = {
                         str(_attr(t, "platform_id", "platformId") if not isinstance(t, str) else t)
                         for t in (_attr(p, "platforms") or [])
                     }
-                    if targets != want:
+                    if found != want:
                         continue
                     status = _attr(p, "status")
                     when = _attr(p, "scheduled_time", "scheduledTime")
@@ -666,6 +677,33 @@ class _Run:
             except APIError:
                 return None  # cannot look: fall back to the idempotent replay with the same key
         return None
+
+    def resolve_lost_creates(self, entries: list[GroupEntry]) -> list[GroupEntry]:
+        """For an edited row whose earlier create lost its answer: find that post on Publora.
+
+        Found: it is adopted, so the row counts as sent (reported as changed, or updated with
+        ``--update-changed``). Not found: the old attempt is marked ``superseded`` and the row is
+        sent as new. Without this, the old text and the new one could both end up posted.
+        """
+        out = []
+        for e in entries:
+            if e.unknown_create:
+                found = self.lookup(self.client_for(e.user_id), e.content, e.targets, e.create_started_at)
+                self.journal.close_open_steps(e.id, "answer lost")
+                sid = self.journal.step_started(e.id, "reconcile:create")
+                if found is not None:
+                    done = e.mode != "upload"
+                    self.journal.step_finished(
+                        sid, e.id, "adopted", {"post_group_id": found[0], "how": "list-posts"},
+                        post_group_id=found[0], state="done" if done else "created",
+                        result_status=(found[1] or SCHEDULED) if done else None, effective_time=found[2],
+                        outcome_unknown=False,
+                    )
+                else:
+                    self.journal.step_finished(sid, e.id, "not found", state="superseded", outcome_unknown=False)
+                e = self.journal.get(e.id)
+            out.append(e)
+        return out
 
     @staticmethod
     def _scan(client: Any, since: float) -> Iterable[Any]:

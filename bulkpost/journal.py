@@ -25,7 +25,8 @@ second, so inserting or deleting rows above does not make the rows below look ne
 
 Group states: ``pending`` -> ``creating`` -> ``created`` -> (``uploading`` per file) ->
 ``scheduling`` -> ``done``; or ``failed`` (``outcome_unknown`` set when the failure was a lost
-answer rather than a refusal); ``cancelled`` after ``bulkpost cancel``.
+answer rather than a refusal); ``cancelled`` after ``bulkpost cancel``; ``superseded`` for a
+lost create of a row that was edited afterwards and whose post was not found on Publora.
 """
 
 from __future__ import annotations
@@ -198,6 +199,11 @@ class GroupEntry:
     @property
     def is_final(self) -> bool:
         return self.state in FINAL_STATES
+
+    @property
+    def unknown_create(self) -> bool:
+        """A create was sent and its answer lost: the post group may exist without our knowing its id."""
+        return self.post_group_id is None and (self.state == "creating" or (self.state == "failed" and self.outcome_unknown))
 
 
 @dataclass(slots=True)
@@ -419,7 +425,8 @@ class Journal:
         for key, entries in by_row_key.items():
             if key in claimed:
                 continue
-            if any(e.post_group_id and e.state != "cancelled" for e in entries):
+            # Sent before: a post group exists, or a create's answer was lost (it may exist).
+            if any((e.post_group_id and e.state != "cancelled") or e.unknown_create for e in entries):
                 by_number.setdefault(entries[0].row_number, []).append(key)
         for rp in pending:
             keys = by_number.get(rp.number)

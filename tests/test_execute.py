@@ -325,3 +325,32 @@ def test_lost_upload_url_answer_leaves_no_orphan(clean_sandbox: Any, tmp_path: P
     assert media_names(clean_sandbox, pid) == ["carousel-1.jpg", "carousel-2.jpg", "carousel-3.jpg"]
     with Journal(default_journal_path(sheet)) as j:
         assert any(s["step"] == "delete-media:orphan" and s["outcome"] == "ok" for s in j.steps())
+
+
+def test_edited_row_after_a_lost_create_is_not_posted_twice(clean_sandbox: Any, tmp_path: Path) -> None:
+    rows = text_rows(1)
+    sheet = write_sheet(tmp_path, rows)
+    first, _ = run(clean_sandbox, sheet, max_retries=0, faults={"drop_rate": 1.0, "max_faults": 1, "paths": ["create-post"]})
+    assert first.rows[0].status == "failed" and len(groups(clean_sandbox)) == 1  # committed, answer lost
+    rows[0]["content"] = "Post number 0, edited after the crash"
+    write_sheet(tmp_path, rows)
+    second, _ = run(clean_sandbox, sheet)
+    assert second.rows[0].status == "skipped" and second.rows[0].error_code == "ROW_CHANGED"
+    assert len(groups(clean_sandbox)) == 1  # the lost post was found and adopted, not doubled
+    third, _ = run(clean_sandbox, sheet, update_changed=True)
+    assert third.rows[0].status == "scheduled"
+    assert contents(clean_sandbox) == ["Post number 0, edited after the crash"]
+
+
+def test_edited_row_after_an_uncommitted_create_is_sent_once(clean_sandbox: Any, tmp_path: Path) -> None:
+    rows = text_rows(1)
+    sheet = write_sheet(tmp_path, rows)
+    first, _ = run(clean_sandbox, sheet, max_retries=0, faults={"error_rate": 1.0, "max_faults": 1, "paths": ["create-post"]})
+    assert first.rows[0].status == "failed" and groups(clean_sandbox) == []  # a 503: outcome unknown, nothing made
+    rows[0]["content"] = "Post number 0, edited"
+    write_sheet(tmp_path, rows)
+    second, _ = run(clean_sandbox, sheet)
+    assert second.rows[0].status == "scheduled"
+    assert contents(clean_sandbox) == ["Post number 0, edited"]
+    with Journal(default_journal_path(sheet)) as j:
+        assert sorted(e.state for e in j.entries()) == ["done", "superseded"]
