@@ -26,7 +26,7 @@ INSTAGRAM = "instagram-17841412345678"
 BLUESKY = "bluesky-did:plc:abc123xyz"
 INJECTED: list[int] = []
 """Faults the sandbox injected during each faulty run (read before they are cleared)."""
-HEADER = ["content", "platforms", "scheduled_time", "status", "media", "content_linkedin"]
+HEADER = ["content", "platforms", "scheduled_time", "status", "media", "content_linkedin", "user"]
 
 
 def write_sheet(folder: Path, rows: list[dict[str, str]], name: str = "batch.csv") -> Path:
@@ -54,10 +54,11 @@ def plan_for(sheet_path: Path, client: PubloraClient) -> Plan:
     sheet = load_sheet(sheet_path)
     report = validate(sheet)
     assert report.ok, [f.message for f in report.errors]
+    users = {p.user for p in report.posts if p.user}
     return build_plan(
         report.valid_posts(),
         sheet_identity=sheet_identity(sheet_path),
-        connections=fetch_connections(client, set()),
+        connections=fetch_connections(client, users),
         base_dir=sheet.base_dir,
     )
 
@@ -354,3 +355,23 @@ def test_edited_row_after_an_uncommitted_create_is_sent_once(clean_sandbox: Any,
     assert contents(clean_sandbox) == ["Post number 0, edited"]
     with Journal(default_journal_path(sheet)) as j:
         assert sorted(e.state for e in j.entries()) == ["done", "superseded"]
+
+
+def test_rows_of_a_managed_user_use_its_connections(clean_sandbox: Any, tmp_path: Path) -> None:
+    (user_id,) = clean_sandbox.control.state()["users"].keys()
+    sheet = write_sheet(
+        tmp_path,
+        [
+            {"content": "For our client", "platforms": "linkedin", "scheduled_time": "2031-04-23T10:00:00Z", "user": user_id},
+            {"content": "For us", "platforms": MASTODON, "scheduled_time": "2031-04-23T11:00:00Z"},
+        ],
+    )
+    results, plan = run(clean_sandbox, sheet)
+    assert [r.status for r in results.rows] == ["scheduled", "scheduled"]
+    # "linkedin" is ambiguous for the key's owner (two accounts) but the managed user has one.
+    assert plan.groups[0].targets == ["linkedin-Cl13ntPr0f"]
+    owners = {g["content"]: g["userId"] for g in groups(clean_sandbox)}
+    assert owners["For our client"] == user_id
+    assert owners["For us"] == clean_sandbox.owner_id
+    again, _ = run(clean_sandbox, sheet)
+    assert [r.decision for r in again.rows] == ["done", "done"] and len(groups(clean_sandbox)) == 2

@@ -278,3 +278,45 @@ def test_validate_online_uses_connections_and_live_limits(clean_sandbox: Any, tm
     assert any(row == 3 for row, _ in codes)  # Pinterest is refused (by the validator and the planner)
     assert not any(row == 4 for row, _ in codes)  # "mastodon" resolves to the one Mastodon account
     assert any("live platform limits" in n for n in data["notes"])
+
+
+def test_second_ctrl_c_stops_at_the_next_step(clean_sandbox: Any, tmp_path: Path) -> None:
+    rows = text_rows(4) + [
+        {"content": f"Carousel {i}", "platforms": INSTAGRAM, "scheduled_time": "2031-04-21T10:00:00Z", "media": "media/carousel-1.jpg; media/carousel-2.jpg; media/carousel-3.jpg"}
+        for i in range(4)
+    ]
+    sheet = write_sheet(tmp_path, rows)
+    clean_sandbox.control.set_faults(latency=0.3)
+    proc = spawn(clean_sandbox, sheet, "--concurrency", "4")
+    wait_for(lambda: done_groups(sheet) >= 1 or proc.poll() is not None)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, out + err
+    assert "Aborting at the next step" in err and "Traceback" not in err
+    results = read_results(tmp_path / "batch.results.csv")
+    assert any(r["result_status"] == "not_attempted" for r in results)
+    clean_sandbox.control.clear_faults()
+    again = spawn(clean_sandbox, sheet, "--quiet")
+    out, err = again.communicate(timeout=120)
+    assert again.returncode == 0, out + err
+    assert contents(clean_sandbox) == sorted(r["content"] for r in rows)
+    from bulkpost.publora import PubloraClient
+
+    with PubloraClient(clean_sandbox.api_key, base_url=clean_sandbox.base_url) as client:
+        for r in read_results(tmp_path / "batch.results.csv")[4:]:
+            assert [m.source_file_name for m in client.get_post(r["post_group_ids"]).media] == [
+                "carousel-1.jpg",
+                "carousel-2.jpg",
+                "carousel-3.jpg",
+            ]
+
+
+def test_cli_resolves_names_per_managed_user(clean_sandbox: Any, tmp_path: Path) -> None:
+    (user_id,) = clean_sandbox.control.state()["users"].keys()
+    sheet = write_sheet(tmp_path, [{"content": "For our client", "platforms": "linkedin; bluesky", "scheduled_time": "2031-04-23T10:00:00Z", "user": user_id}])
+    res = invoke(clean_sandbox, "schedule", str(sheet), "--base-url", clean_sandbox.base_url, "--yes")
+    assert res.exit_code == 0, res.output
+    (g,) = groups(clean_sandbox)
+    assert g["userId"] == user_id and sorted(g["platforms"]) == ["bluesky-did:plc:client42", "linkedin-Cl13ntPr0f"]
