@@ -124,7 +124,7 @@ def _plan_hint(code: str | None, body: dict[str, Any]) -> str:
 def _hint(status: int, code: str | None, body: dict[str, Any], replay_safe: bool) -> str:
     """One sentence (or two) that says what to do about this answer."""
     if status == 400:
-        if code == "INVALID_MEDIA_FILE_ID" or code == "MEDIA_NOT_READY":
+        if code == "MEDIA_NOT_READY":
             return (
                 "Upload the file's bytes to its upload URL first, or delete the media "
                 "(delete_media) and request a new upload URL."
