@@ -152,6 +152,11 @@ def _date_range(value: Any) -> Any:
     return value
 
 
+def _query_types(value: Sequence[str] | str | None) -> list[str] | str | None:
+    """``"ALL"`` stays a string; any other sequence becomes a list."""
+    return value if value is None or isinstance(value, str) else list(value)
+
+
 def _display_url(url: httpx.URL | str) -> str:
     """``scheme://host/path`` without the query: a presigned URL's query is a credential."""
     parsed = httpx.URL(str(url))
@@ -926,16 +931,18 @@ class PubloraClient:
         query_type: str | None = None,
         query_types: Sequence[str] | str | None = None,
     ) -> m.LinkedInPostStatistics:
-        """``POST /linkedin-post-statistics``: one metric (``query_type``) or several (``query_types``, or ``"ALL"``)."""
+        """``POST /linkedin-post-statistics``: one metric (``query_type``, upper case) or several
+        (``query_types``: a list, or ``"ALL"``)."""
         if query_type is None and query_types is None:
             raise ValueError("give query_type or query_types")
         body = {
             "postedId": posted_id,
             "platformId": platform_id,
             "queryType": query_type,
-            "queryTypes": query_types if isinstance(query_types, str) or query_types is None else list(query_types),
+            "queryTypes": _query_types(query_types),
         }
-        return self._parse(m.LinkedInPostStatistics, self._stats("/linkedin-post-statistics", body), "linkedin-post-statistics")
+        data = self._stats("/linkedin-post-statistics", body)
+        return self._parse(m.LinkedInPostStatistics, data, "linkedin-post-statistics")
 
     def linkedin_account_statistics(
         self,
@@ -952,7 +959,7 @@ class PubloraClient:
         body = {
             "platformId": platform_id,
             "queryType": query_type,
-            "queryTypes": query_types if isinstance(query_types, str) or query_types is None else list(query_types),
+            "queryTypes": _query_types(query_types),
             "aggregation": aggregation,
             "dateRange": _date_range(date_range),
         }
