@@ -54,7 +54,6 @@ __all__ = [
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "DEFAULT_UPLOAD_TIMEOUT",
-    "PROJECT_URL",
     "UPLOAD_CHUNK_SIZE",
     "PubloraClient",
 ]
@@ -75,7 +74,6 @@ DEFAULT_MAX_RETRIES = 3
 UPLOAD_CHUNK_SIZE = 1024 * 1024
 """Bytes read from disk and sent per write while uploading; the only file data held in memory."""
 
-PROJECT_URL = "https://github.com/bulkpost/bulkpost"
 """Named in the User-Agent so Publora can tell who is calling (Cloudflare rejects bare agents)."""
 
 _OBJECT_ID = re.compile(r"[0-9a-fA-F]{24}")
@@ -101,7 +99,7 @@ def _user_agent() -> str:
     from .. import __version__  # at call time: bulkpost/__init__ imports this module
 
     return (
-        f"bulkpost/{__version__} (+{PROJECT_URL}) httpx/{httpx.__version__} "
+        f"bulkpost/{__version__} (Publora bulk scheduler) httpx/{httpx.__version__} "
         f"Python/{_platform.python_version()}"
     )
 
