@@ -645,7 +645,7 @@ def test_user_agent_is_descriptive() -> None:
     script = Script(ok(CONNECTIONS))
     Client(script).client.platform_connections()
     agent = script.requests[0].headers["User-Agent"]
-    assert agent.startswith(f"bulkpost/{bulkpost.__version__} (+https://")
+    assert agent.startswith(f"bulkpost/{bulkpost.__version__} (Publora bulk scheduler) httpx/")
     assert "python-httpx" not in agent
 
 
