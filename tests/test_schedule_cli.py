@@ -281,12 +281,12 @@ def test_validate_online_uses_connections_and_live_limits(clean_sandbox: Any, tm
 
 
 def test_second_ctrl_c_stops_at_the_next_step(clean_sandbox: Any, tmp_path: Path) -> None:
-    rows = text_rows(4) + [
+    rows = text_rows(2) + [
         {"content": f"Carousel {i}", "platforms": INSTAGRAM, "scheduled_time": "2031-04-21T10:00:00Z", "media": "media/carousel-1.jpg; media/carousel-2.jpg; media/carousel-3.jpg"}
-        for i in range(4)
+        for i in range(3)
     ]
     sheet = write_sheet(tmp_path, rows)
-    clean_sandbox.control.set_faults(latency=0.3)
+    clean_sandbox.control.set_faults(latency=0.25)
     proc = spawn(clean_sandbox, sheet, "--concurrency", "4")
     wait_for(lambda: done_groups(sheet) >= 1 or proc.poll() is not None)
     proc.send_signal(signal.SIGINT)
@@ -305,7 +305,7 @@ def test_second_ctrl_c_stops_at_the_next_step(clean_sandbox: Any, tmp_path: Path
     from bulkpost.publora import PubloraClient
 
     with PubloraClient(clean_sandbox.api_key, base_url=clean_sandbox.base_url) as client:
-        for r in read_results(tmp_path / "batch.results.csv")[4:]:
+        for r in read_results(tmp_path / "batch.results.csv")[2:]:
             assert [m.source_file_name for m in client.get_post(r["post_group_ids"]).media] == [
                 "carousel-1.jpg",
                 "carousel-2.jpg",
