@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import Any
 
 from .errors import (
-    APIConnectionError,
     APIError,
     APIStatusError,
     AuthenticationError,
