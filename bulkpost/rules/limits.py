@@ -44,6 +44,10 @@ def _int(value: Any) -> int | None:
     return None if v is None else int(v)
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def _ratio(value: Any) -> Fraction | None:
     """An aspect ratio bound as an exact fraction (0.8 -> 4/5, 1.91 -> 191/100)."""
     v = _num(value)
@@ -75,7 +79,7 @@ class MediaLimits:
     def from_json(cls, data: Mapping[str, Any] | None) -> MediaLimits | None:
         if not isinstance(data, Mapping):
             return None
-        ar = data.get("aspectRatioRange") if isinstance(data.get("aspectRatioRange"), Mapping) else {}
+        ar = _mapping(data.get("aspectRatioRange"))
         supported = data.get("supported")
         return cls(
             supported=bool(supported) if supported is not None else True,
@@ -125,8 +129,8 @@ class NetworkLimits:
     def from_json(cls, network: str, data: Mapping[str, Any], fallback: NetworkLimits | None = None) -> NetworkLimits:
         """Parse one ``platforms.<network>`` object; missing values come from ``fallback``."""
         fb = fallback
-        chars = data.get("characters") if isinstance(data.get("characters"), Mapping) else {}
-        req = data.get("requirements") if isinstance(data.get("requirements"), Mapping) else {}
+        chars = _mapping(data.get("characters"))
+        req = _mapping(data.get("requirements"))
 
         def pick(value: Any, default: Any) -> Any:
             return default if value is None else value
