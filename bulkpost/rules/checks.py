@@ -208,7 +208,7 @@ def check_text(post: Post, network: str, lim: NetworkLimits, ctx: RuleContext) -
                 yield f(
                     "PUBLORA_COUNT_OVER_LIMIT",
                     f"{_n(n)} {unit} is within {name}'s {_n(limit)}, but {_n(u16)} UTF-16 units, the count "
-                    f"Publora's own check uses (publora-api.md 16.1). Shorten it by {_n(u16 - limit)} to be safe.",
+                    f"Publora's own Bluesky check uses. Shorten it by {_n(u16 - limit)} to be safe.",
                     severity=ERROR if ctx.strict else WARNING,
                 )
     if lim.max_bytes is not None:
