@@ -444,3 +444,9 @@ def test_every_code_is_documented() -> None:
     used = set(__import__("re").findall(r'"([A-Z][A-Z0-9_]{4,})"', source)) - {"Premium", "PremiumPlus"}
     used = {c for c in used if "_" in c}
     assert used <= set(CODES), used - set(CODES)
+
+
+def test_connect_only_network_is_left_to_the_validator() -> None:
+    # Pinterest needs media too, but Publora never publishes to it: the validator reports
+    # PLATFORM_NOT_PUBLISHABLE, and the rules add nothing on top.
+    assert run(make_post("pinterest", "x" * 900)) == []
