@@ -16,11 +16,13 @@ from .errors import (
     BulkpostError,
     ConfigError,
     InputError,
+    InvalidIdError,
     PlanLimitError,
 )
 from .findings import Finding, Report
 from .load import load_sheet
 from .model import Cell, MediaRef, Post, Row, Sheet, Target
+from .publora import PubloraClient, verify_webhook_signature
 from .report import write_report
 from .rules import count_characters, inspect_media, load_limits
 from .template import write_template
@@ -39,9 +41,11 @@ __all__ = [
     "ConfigError",
     "Finding",
     "InputError",
+    "InvalidIdError",
     "MediaRef",
     "PlanLimitError",
     "Post",
+    "PubloraClient",
     "Report",
     "Row",
     "Sheet",
@@ -52,6 +56,7 @@ __all__ = [
     "load_limits",
     "load_sheet",
     "validate",
+    "verify_webhook_signature",
     "write_report",
     "write_template",
 ]
