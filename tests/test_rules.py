@@ -450,3 +450,9 @@ def test_connect_only_network_is_left_to_the_validator() -> None:
     # Pinterest needs media too, but Publora never publishes to it: the validator reports
     # PLATFORM_NOT_PUBLISHABLE, and the rules add nothing on top.
     assert run(make_post("pinterest", "x" * 900)) == []
+
+
+def test_a_repeated_row_is_one_same_minute_warning_not_also_a_duplicate_text() -> None:
+    a = make_post("twitter:1", "Same words", number=2)
+    b = make_post("twitter:1", "Same words", number=3)
+    assert [(f.code, f.row) for f in run(a, b)] == [("SAME_MINUTE", 3)]

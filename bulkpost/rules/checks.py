@@ -587,7 +587,8 @@ def check_schedule(posts: list[Post], ctx: RuleContext) -> Iterator[Finding]:
             text = post.text_for(network).strip()
             if text:
                 earlier = [(w, p) for w, p in recent[text] if when - w < window]
-                if earlier:
+                # posts at the very same time are SAME_MINUTE (and the validator's DUPLICATE_ROW)
+                if earlier and when - earlier[-1][0] >= timedelta(minutes=1):
                     w0, p0 = earlier[-1]
                     gap = _gap(when - w0)
                     yield finding(
