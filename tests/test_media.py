@@ -43,6 +43,9 @@ def test_video_probe() -> None:
     info = inspect_media(DATA / "short.mp4")
     assert (info.mime, info.kind, info.codec, info.width, info.height) == ("video/mp4", "video", "AVC", 320, 180)
     assert info.duration == pytest.approx(2.0, abs=0.1) and info.fps == pytest.approx(15.0)
+    rotated = inspect_media(DATA / "rotated.mp4")  # short.mp4 with a 90-degree display matrix
+    assert (rotated.width, rotated.height) == (180, 320)
+    assert inspect_media(DATA / "mpeg4.mp4").codec == "MPEG-4 Visual"
     tall = inspect_media(DATA / "long_tall.mp4")
     assert tall.duration == pytest.approx(150, abs=1) and tall.aspect == (48, 192)
 

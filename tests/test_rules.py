@@ -298,6 +298,26 @@ def test_video_duration_fps_aspect(media: dict[str, Path]) -> None:
     assert run(make_post("twitter", "hi", media=[media["short.mp4"]])) == []
 
 
+def test_video_codec_and_rotation(media: dict[str, Path]) -> None:
+    found = run(make_post(["twitter", "facebook"], "hi", media=[DATA / "mpeg4.mp4"]))
+    assert [(f.code, f.platform, f.severity) for f in found] == [("VIDEO_CODEC_NOT_SUPPORTED", "twitter", WARNING)]
+    assert "MPEG-4 Visual video; X takes H.264" in found[0].message
+    assert run(make_post("twitter", "hi", media=[DATA / "rotated.mp4"])) == []
+
+
+def test_aspect_ratio_is_checked_as_displayed(tmp_path: Path) -> None:
+    # stored 1800x1000 (1.8, fine for Instagram) with EXIF orientation 6: displayed 1000x1800 (0.56)
+    path = tmp_path / "phone.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.new("RGB", (1800, 1000)).save(path, "JPEG", exif=exif)
+    [f] = run(make_post("instagram", "hi", media=[path]))
+    assert f.code == "MEDIA_ASPECT_RATIO_INVALID" and "1000x1800" in f.message
+    plain = tmp_path / "plain.jpg"
+    Image.new("RGB", (1800, 1000)).save(plain, "JPEG")
+    assert run(make_post("instagram", "hi", media=[plain])) == []
+
+
 def test_animated_gif_on_x(media: dict[str, Path]) -> None:
     found = run(make_post("twitter", "hi", media=[media["anim.gif"], media["square.jpg"]]))
     assert codes(found) == {"MEDIA_COUNT_EXCEEDED", "MEDIA_ANIMATION_LOST"}

@@ -55,6 +55,7 @@ CODES: dict[str, tuple[str, str]] = {
     "VIDEO_DURATION_EXCEEDED": (ERROR, "video longer than the network takes"),
     "VIDEO_DURATION_TOO_SHORT": (ERROR, "video shorter than the network takes"),
     "VIDEO_FPS_INVALID": (ERROR, "video frame rate below the network's minimum (TikTok 23)"),
+    "VIDEO_CODEC_NOT_SUPPORTED": (WARNING, "a video codec the network's docs do not list (X: H.264; Meta: H.264/HEVC)"),
     "MEDIA_ANIMATION_LOST": (WARNING, "an animated GIF/WebP that the network receives as a still image"),
     "MEDIA_NOT_FOUND": (ERROR, "a media file that does not exist"),
     "MEDIA_UNREADABLE": (ERROR, "a media file that cannot be parsed"),
@@ -523,6 +524,11 @@ def _check_video(item: _Item, ml: MediaLimits, network: str, f: Any) -> Iterator
     if d is not None and ml.min_duration is not None and d < ml.min_duration:
         yield f("VIDEO_DURATION_TOO_SHORT", f"{item.label} lasts {d:g} s; {name} needs at least "
                 f"{_n(ml.min_duration)} s.", key)
+    if info.codec and ml.codecs and info.codec not in ml.codecs:
+        names = {"AVC": "H.264", "HEVC": "H.265/HEVC"}
+        allowed = ", ".join(names.get(c, c) for c in ml.codecs)
+        yield f("VIDEO_CODEC_NOT_SUPPORTED", f"{item.label} is {names.get(info.codec, info.codec)} video; {name} takes "
+                f"{allowed}, so it may fail when published. Re-encode it as H.264.", key)
     if info.fps is not None and ml.min_fps is not None and info.fps < ml.min_fps:
         yield f("VIDEO_FPS_INVALID", f"{item.label} runs at {info.fps:g} frames per second; {name} needs at least "
                 f"{_n(ml.min_fps)}. Re-encode it.", key)

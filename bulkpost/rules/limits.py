@@ -71,6 +71,8 @@ class MediaLimits:
     max_duration: float | None = None
     """Seconds (videos)."""
     min_fps: float | None = None
+    codecs: tuple[str, ...] = ()
+    """Video codecs as pymediainfo names them (``AVC``, ``HEVC``, ``VP9``); empty = any."""
     max_pixels: int | None = None
     max_width_plus_height: int | None = None
     keeps_animation: bool = True
@@ -91,6 +93,7 @@ class MediaLimits:
             min_duration=_num(data.get("minDurationSeconds")),
             max_duration=_num(data.get("maxDurationSeconds")),
             min_fps=_num(data.get("minFrameRate")),
+            codecs=tuple(str(c) for c in data.get("codecs") or ()),
             max_pixels=_int(data.get("maxPixels")),
             max_width_plus_height=_int(data.get("maxWidthPlusHeight")),
             keeps_animation=bool(data.get("keepsAnimation", True)),
