@@ -476,3 +476,19 @@ def test_a_repeated_row_is_one_same_minute_warning_not_also_a_duplicate_text() -
     a = make_post("twitter:1", "Same words", number=2)
     b = make_post("twitter:1", "Same words", number=3)
     assert [(f.code, f.row) for f in run(a, b)] == [("SAME_MINUTE", 3)]
+
+
+def test_connection_facts_from_the_connections_response() -> None:
+    from bulkpost.rules import connection_facts
+
+    body = {"success": True, "connections": [
+        {"platformId": "twitter-1", "username": "a", "tokenStatus": "valid", "subscriptionType": "PremiumPlus"},
+        {"platformId": "linkedin-Tz9W5i6ZYG", "tokenStatus": "expired", "accessTokenExpiresAt": None},
+        {"username": "no id"},
+    ]}
+    facts = connection_facts(body)
+    assert set(facts) == {"twitter-1", "linkedin-Tz9W5i6ZYG"}
+    post = make_post(["twitter:1", "linkedin:Tz9W5i6ZYG"], "a" * 1000)
+    found = run(post, connections=facts)
+    # 1,000 characters: fine for a PremiumPlus X account and for LinkedIn; the expired one warns
+    assert [(f.code, f.platform) for f in found] == [("CONNECTION_EXPIRED", "linkedin")]
