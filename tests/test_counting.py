@@ -130,6 +130,8 @@ def test_url_extraction_agrees_with_twitter_text_parser(pieces: list[str]) -> No
     ref = pytest.importorskip("twitter_text")
     text = "".join(pieces)
     assert twitter.extract_urls_with_indices(text) == ref.extract_urls_with_indices(text)
+    # scheme-only mode (what Mastodon's counter uses)
+    assert twitter.extract_urls_with_indices(text, False) == ref.extract_urls_with_indices(text, False)
 
 
 @pytest.mark.parametrize(
