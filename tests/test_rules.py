@@ -233,6 +233,10 @@ def test_threads_link_limit() -> None:
     five = " ".join(f"https://site{i}.com" for i in range(5))
     assert run(make_post("threads", five)) == []
     assert codes(run(make_post("threads", five + " https://other.org"))) == {"TOO_MANY_LINKS"}
+    # a thread: each part is its own post
+    assert run(make_post("threads", five + "\n---\n" + five.replace("site", "other"))) == []
+    [f] = run(make_post("threads", "intro\n---\n" + five + " https://other.org"))
+    assert f.code == "TOO_MANY_LINKS" and "part 2 of the thread has 6 distinct links" in f.message
 
 
 def test_first_comment_limits() -> None:

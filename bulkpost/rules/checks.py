@@ -222,21 +222,26 @@ def check_text(post: Post, network: str, lim: NetworkLimits, ctx: RuleContext) -
                 "Shorten it.",
             )
     if lim.max_links is not None:
-        links = counting.unique_links(text)
-        if len(links) > lim.max_links:
-            yield f(
-                "TOO_MANY_LINKS",
-                f"{len(links)} distinct links; {name} refuses posts with more than {lim.max_links}. "
-                "Remove some links.",
-            )
+        # each part of a thread is its own post
+        pieces = parts if lim.threading and len(parts) > 1 else [text]
+        for i, piece in enumerate(pieces, 1):
+            links = counting.unique_links(piece)
+            if len(links) > lim.max_links:
+                where = f"part {i} of the thread has " if len(pieces) > 1 else ""
+                yield f(
+                    "TOO_MANY_LINKS",
+                    f"{where}{len(links)} distinct links; {name} refuses posts with more than {lim.max_links}. "
+                    "Remove some links.",
+                )
     if network == "instagram":
         cap = ctx.hashtag_cap if lim.max_hashtags is None else min(ctx.hashtag_cap, lim.max_hashtags)
         tags = counting.count_hashtags(text)
         if tags > cap:
             yield f(
                 "TOO_MANY_HASHTAGS",
-                f"{tags} hashtags; Instagram allows {cap} (5 per post since December 2025; the API text says 30). "
-                "Remove some hashtags.",
+                f"{tags} hashtags; Instagram allows {cap}"
+                + (" (5 per post since December 2025; the API text says 30)" if cap == 5 else "")
+                + ". Remove some hashtags.",
                 hint="The cap is a setting (RuleContext.hashtag_cap); 30 follows the API documentation instead.",
             )
         if lim.max_mentions is not None:
