@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -165,7 +165,10 @@ class SandboxApp:
         key_user, acting = self._authenticate(request)
         raw = await request.body()
         body: Any = None
-        if raw and "multipart/form-data" not in request.headers.get("content-type", ""):
+        content_type = request.headers.get("content-type", "")
+        if raw and "application/x-www-form-urlencoded" in content_type:
+            body = dict(parse_qsl(raw.decode("utf-8", "replace")))
+        elif raw and "multipart/form-data" not in content_type:
             try:
                 body = json.loads(raw)
             except ValueError:
@@ -181,8 +184,9 @@ class SandboxApp:
             if replay is not None:
                 return replay
         try:
-            if state.faults.latency:
-                await asyncio.sleep(state.faults.latency)
+            faults = state.faults
+            if faults.latency and (not faults.paths or any(p in request.url.path for p in faults.paths)):
+                await asyncio.sleep(faults.latency)
             status, answer = ep.handler(state, self.webhooks, ctx)
         except ApiError as exc:
             status, answer, headers = exc.status, exc.body, exc.headers

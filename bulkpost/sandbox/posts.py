@@ -467,7 +467,7 @@ def _form_file(ctx: Ctx, field_name: str) -> tuple[dict[str, str], tuple[str, st
 
     content_type = ctx.headers.get("content-type", "")
     if "multipart/form-data" not in content_type:
-        return {}, None
+        return ({str(k): str(v) for k, v in ctx.body.items()} if isinstance(ctx.body, dict) else {}), None
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
         b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + ctx.raw_body)
     fields: dict[str, str] = {}

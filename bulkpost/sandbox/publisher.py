@@ -162,7 +162,7 @@ def _publish_group(state: SandboxState, webhooks: Webhooks, group: dict[str, Any
             if http_status is None:
                 del post["error"]["platformStatusCode"]
             write_log(state, group, "publish_failed", postId=post["_id"], platform=platform,
-                      error=platform_error or message, httpStatus=http_status,
+                      error=platform_error or message, httpStatus=http_status, retryCount=1,
                       metadata={"errorCode": code, "retryable": retryable})
             if conn is not None:
                 conn["lastError"] = {"message": message, "occurredAt": iso(now)}
