@@ -30,7 +30,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import extras, posts
-from .core import ApiError, Ctx, fail, is_object_id
+from .core import ApiError, Ctx, fail
 from .publisher import Webhooks, publish_due
 from .state import Faults, SandboxState
 from .util import OBJECT_ID_RE, canonical_json, iso, json_depth, parse_iso
@@ -444,7 +444,7 @@ class FaultMiddleware:
 
         await self.app(scope, receive, swallow)  # the change is committed here...
         transport = TRANSPORT.get()
-        if transport is not None:
+        if isinstance(transport, asyncio.WriteTransport):
             transport.abort()  # ...and the client never hears about it
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(receive(), timeout=1.0)  # let the server see the disconnect
@@ -465,5 +465,3 @@ def create_app(state: SandboxState | None = None, **kwargs: Any) -> SandboxApp:
     """The sandbox ASGI app over ``state`` (a fresh in-memory state when omitted)."""
     return SandboxApp(state or SandboxState(**kwargs))
 
-
-_ = is_object_id

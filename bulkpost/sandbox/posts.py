@@ -6,7 +6,6 @@ import json
 from datetime import datetime
 from typing import Any
 
-from . import data
 from .core import (
     Answer,
     Ctx,
@@ -474,7 +473,9 @@ def _form_file(ctx: Ctx, field_name: str) -> tuple[dict[str, str], tuple[str, st
     upload: tuple[str, str, bytes] | None = None
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):
+            payload = b""
         if name == field_name and part.get_filename() is not None:
             upload = (part.get_filename() or "file", part.get_content_type(), payload)
         elif isinstance(name, str):
@@ -550,5 +551,3 @@ __all__ = [
     "upload_instagram_cover",
     "upload_youtube_thumbnail",
 ]
-
-_ = data  # the platform tables are used through core

@@ -101,7 +101,10 @@ def split_thread(content: str, limit: int) -> list[str]:
 
 def _posted_id(state: SandboxState, platform: str, raw_id: str) -> str:
     rng = state.publish_rng
-    digits = lambda n: str(rng.randrange(10 ** (n - 1), 10**n))  # noqa: E731
+
+    def digits(n: int) -> str:
+        return str(rng.randrange(10 ** (n - 1), 10**n))
+
     if platform == "linkedin":
         return f"urn:li:share:{digits(19)}"
     if platform == "bluesky":
