@@ -1056,3 +1056,53 @@ def test_cli_serve_runs_and_stops(tmp_path: Path) -> None:
     assert process.returncode == 0, err
     assert "Sandbox stopped." in out
     assert "Traceback" not in err
+
+
+def test_accounts_file_replaces_the_builtin_set(tmp_path: Path) -> None:
+    accounts = tmp_path / "accounts.json"
+    accounts.write_text(json.dumps({"connections": [
+        {"platformId": "mastodon-42", "username": "@me@mastodon.social", "displayName": "Me"},
+        {"platformId": "twitter-7", "username": "@me", "subscriptionType": "PremiumPlus"}]}))
+    with run_sandbox(accounts=accounts) as sb, client_for(sb) as api:
+        connections = api.get("/platform-connections").json()["connections"]
+        assert [c["platformId"] for c in connections] == ["mastodon-42", "twitter-7"]
+        assert connections[1]["subscriptionType"] == "PremiumPlus"
+        assert_shape(connections[0], {k: (v if isinstance(v, str) and k in ("platformId", "tokenStatus") else None)
+                                      for k, v in EXAMPLE_CONNECTION.items()})
+        assert create(api, platforms=[LINKEDIN]).json()["code"] == "INVALID_PLATFORM_CONNECTION"
+
+
+def test_access_switches_and_per_user_keys(clean_sandbox: SandboxServer, api: httpx.Client) -> None:
+    assert api.get("/list-posts", headers={"x-publora-client": "mcp"}).status_code == 200
+    clean_sandbox.control.configure(mcp_access=False)
+    mcp = api.get("/list-posts", headers={"x-publora-client": "mcp"})
+    assert (mcp.status_code, mcp.json()) == (403, {"error": "MCP access is not enabled for this account"})
+    clean_sandbox.control.configure(api_access=False)
+    assert api.get("/list-posts").json() == {"error": "API access is not enabled for this account"}
+    clean_sandbox.control.configure(api_access=True)
+    managed = api.get("/workspace/users").json()["users"][0]["_id"]
+    user_key = api.post(f"/workspace/users/{managed}/api-key").json()["apiKey"]
+    with httpx.Client(base_url=clean_sandbox.base_url, headers={"x-publora-key": user_key}) as theirs:
+        assert [c["platformId"] for c in theirs.get("/platform-connections").json()["connections"]][0] == MANAGED_LINKEDIN
+        assert theirs.get("/workspace/users").json() == {"error": "Workspace access is not enabled for this key"}
+        acting = theirs.get("/list-posts", headers={"x-publora-user-id": clean_sandbox.owner_id})
+        assert acting.json() == {"error": "Workspace access is not enabled for this key"}
+    replaced = api.post(f"/workspace/users/{managed}/api-key").json()["apiKey"]
+    assert replaced != user_key
+    assert httpx.get(f"{clean_sandbox.base_url}/list-posts", headers={"x-publora-key": user_key}).status_code == 401
+
+
+def test_sandbox_imports_nothing_of_bulkpost_outside_itself() -> None:
+    """STYLE.md: the sandbox is an independent emulator (only stdlib, starlette, uvicorn, httpx)."""
+    import ast
+
+    allowed = set(sys.stdlib_module_names) | {"starlette", "uvicorn", "httpx"}
+    for path in sorted((ROOT / "bulkpost" / "sandbox").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                assert node.level in (0, 1), f"{path.name} imports from outside bulkpost.sandbox"
+                if node.level == 0:
+                    assert node.module and node.module.split(".")[0] in allowed, f"{path.name}: {node.module}"
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    assert alias.name.split(".")[0] in allowed, f"{path.name}: {alias.name}"
