@@ -542,6 +542,11 @@ def test_pinterest_is_connect_only(clean_sandbox: SandboxServer, api: httpx.Clie
     api.put(f"/update-post/{only_pin}", json={"status": "scheduled", "scheduledTime": at(1, sandbox_now(clean_sandbox))})
     clean_sandbox.control.advance_clock(600)
     assert api.get(f"/get-post/{only_pin}").json()["status"] == "scheduled"  # never publishes
+    added = api.put(f"/update-post/{only_pin}", json={"platforms": [PINTEREST, LINKEDIN],
+                                                      "scheduledTime": at(1, sandbox_now(clean_sandbox))})
+    assert added.status_code == 200, added.text
+    clean_sandbox.control.advance_clock(120)
+    assert api.get(f"/get-post/{only_pin}").json()["status"] == "published"  # the LinkedIn target went out
 
 
 def test_threads_and_premium(clean_sandbox: SandboxServer, api: httpx.Client) -> None:

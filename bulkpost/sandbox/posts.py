@@ -215,7 +215,8 @@ def update_post(state: SandboxState, hooks: Webhooks, ctx: Ctx) -> Answer:
         post["content"] = content
         post["status"] = new_status
     group.update(content=content, platforms=platforms, platformSettings=settings, firstComment=first,
-                 status=new_status, scheduledTime=iso(when) if when else None, updatedAt=iso(state.clock.now()))
+                 status=new_status, scheduledTime=iso(when) if when else None, updatedAt=iso(state.clock.now()),
+                 dispatched=False)
     for record in ingested:
         record["postGroupId"] = gid
     group["media"] = media_ids
