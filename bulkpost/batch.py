@@ -90,12 +90,14 @@ def online_rule_context(
             notes.append(f"Could not read Publora's live platform limits ({exc.message}); validated with the shipped snapshot.")
         else:
             kwargs["limits"] = live
-            # Keys the live answer leaves out fall back to the snapshot, and list order does not
-            # matter: neither is a difference worth telling.
+            # Keys the live answer leaves out fall back to the snapshot, list order does not
+            # matter, and 0 vs absent (no minimum, no images) means the same: none of these is
+            # a difference worth telling.
             changes = [
                 c
                 for c in rules.diff_limits(snapshot, live)
                 if c.new is not None
+                and not (c.old in (None, 0) and c.new in (None, 0))
                 and not (isinstance(c.old, list) and isinstance(c.new, list) and sorted(map(str, c.old)) == sorted(map(str, c.new)))
             ]
             note = f"Validated with Publora's live platform limits ({live.updated or 'undated'})"
