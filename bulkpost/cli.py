@@ -744,13 +744,19 @@ def _update_results_from_journal(sheet_path: Path, sheet_name: str | None, repor
     prior = split_results_columns(sheet) or {}
     by_row: dict[int, list[Any]] = {}
     for e in entries:
-        if e.post_group_id and e.state != "cancelled":
+        if e.post_group_id:
             by_row.setdefault(e.row_number, []).append(e)
     records: dict[int, ResultRecord] = {}
     for row in sheet.rows:
         p = prior.get(row.number)
-        es = by_row.get(row.number, [])
+        sent = by_row.get(row.number, [])
+        es = [e for e in sent if e.state != "cancelled"]
         remote = [e.remote_status for e in es if e.remote_status]
+        if sent and not es:
+            # Every post group of the row was deleted by `bulkpost cancel`: the old ids are history.
+            ids = [e.post_group_id for e in sent]
+            records[row.number] = ResultRecord("cancelled", ids, error="deleted by bulkpost cancel")
+            continue
         if not es:
             records[row.number] = ResultRecord(p.status if p else "not_attempted", list(p.post_group_ids) if p else [])
             continue
@@ -761,6 +767,8 @@ def _update_results_from_journal(sheet_path: Path, sheet_name: str | None, repor
             status = "partially_published"
         elif remote and all(r == "published" for r in remote):
             status = "published"
+        elif remote and all(r == "deleted" for r in remote):
+            status = "deleted"
         else:
             status = p.status if p else "scheduled"
         records[row.number] = ResultRecord(
@@ -779,9 +787,18 @@ def _update_results_from_journal(sheet_path: Path, sheet_name: str | None, repor
 @click.argument("sheet_path", metavar="SHEET", type=click.Path(dir_okay=False, path_type=Path))
 @_api_options
 @click.option("--journal", "journal_path", type=click.Path(dir_okay=False, path_type=Path), help="Where the journal lives.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), help="Results file to update.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
-def cancel(sheet_path: Path, sandbox: bool, base_url: str | None, user_id: str | None, journal_path: Path | None, yes: bool) -> None:
-    """Delete the batch's post groups that are not published yet (recorded in the journal)."""
+def cancel(
+    sheet_path: Path,
+    sandbox: bool,
+    base_url: str | None,
+    user_id: str | None,
+    journal_path: Path | None,
+    report_path: Path | None,
+    yes: bool,
+) -> None:
+    """Delete the batch's post groups that are not published yet (recorded in the journal and the results file)."""
     from .batch import cancel_batch
     from .errors import ConfigError
 
@@ -801,12 +818,14 @@ def cancel(sheet_path: Path, sandbox: bool, base_url: str | None, user_id: str |
             journal.bind_endpoint(_endpoint(client, sandbox))
             journal.lock()
             outcomes = cancel_batch(client, journal)
+        entries = journal.entries()
     finally:
         journal.close()
     for o in outcomes:
         click.echo(f"row {o.row}: {o.post_group_id} {o.outcome}" + (f" ({o.detail})" if o.detail else ""))
     deleted = sum(1 for o in outcomes if o.outcome == "deleted")
     click.echo(f"Deleted {deleted} post group(s).")
+    _update_results_from_journal(sheet_path, None, report_path, entries)
     if any(o.outcome == "error" for o in outcomes):
         sys.exit(1)
 

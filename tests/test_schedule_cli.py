@@ -232,6 +232,28 @@ def test_connections_status_and_cancel(clean_sandbox: Any, tmp_path: Path) -> No
     assert len(groups(clean_sandbox)) == 2
 
 
+def test_cancelled_rows_read_cancelled_in_the_results_file(clean_sandbox: Any, tmp_path: Path) -> None:
+    sheet = write_sheet(tmp_path, text_rows(2))
+    results = tmp_path / "batch.results.csv"
+    assert invoke(clean_sandbox, "schedule", str(sheet), "--base-url", clean_sandbox.base_url, "--yes").exit_code == 0
+    ids = [r["post_group_ids"] for r in read_results(results)]
+    res = invoke(clean_sandbox, "cancel", str(sheet), "--base-url", clean_sandbox.base_url, "--yes")
+    assert res.exit_code == 0, res.output
+    # The results file no longer claims the deleted post groups are scheduled, after cancel and after status.
+    for command in ("cancel", "status"):
+        if command == "status":
+            assert invoke(clean_sandbox, "status", str(sheet), "--base-url", clean_sandbox.base_url).exit_code == 0
+        rows = read_results(results)
+        assert [r["result_status"] for r in rows] == ["cancelled", "cancelled"], command
+        assert [r["post_group_ids"] for r in rows] == ids
+        assert all(r["error"] == "deleted by bulkpost cancel" for r in rows)
+    # Fed back, the cancelled rows are sent again.
+    res = invoke(clean_sandbox, "schedule", str(results), "--base-url", clean_sandbox.base_url, "--yes")
+    assert res.exit_code == 0, res.output
+    assert len(groups(clean_sandbox)) == 2
+    assert [r["result_status"] for r in read_results(results)] == ["scheduled", "scheduled"]
+
+
 @pytest.mark.parametrize("name", ["week.csv", "week.xlsx"])
 def test_sample_week_in_the_sandbox(tmp_path: Path, name: str) -> None:
     args = ["schedule", str(ROOT / "samples" / name), "--sandbox", "--yes", "--journal", str(tmp_path / "j.journal.sqlite")]
