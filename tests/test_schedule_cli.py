@@ -342,3 +342,17 @@ def test_cli_resolves_names_per_managed_user(clean_sandbox: Any, tmp_path: Path)
     assert res.exit_code == 0, res.output
     (g,) = groups(clean_sandbox)
     assert g["userId"] == user_id and sorted(g["platforms"]) == ["bluesky-did:plc:client42", "linkedin-Cl13ntPr0f"]
+
+
+def test_connection_facts_from_client_models(clean_sandbox: Any) -> None:
+    """The rules get each connection's facts in Publora's JSON names, from the client's models."""
+    from bulkpost import PubloraClient
+    from bulkpost.batch import connection_facts, fetch_connections
+
+    with PubloraClient(clean_sandbox.api_key, base_url=clean_sandbox.base_url) as client:
+        facts = connection_facts(fetch_connections(client, set()))
+    assert facts["twitter-1600000000000000001"]["subscriptionType"] == "Premium"
+    assert facts[X]["subscriptionType"] is None
+    assert facts["tiktok-7123456789"]["tokenStatus"] == "expiring_soon"
+    assert facts["facebook-998877665544"]["tokenStatus"] == "expired"
+    assert isinstance(facts["linkedin-Tz9W5i6ZYG"]["accessTokenExpiresAt"], str)
