@@ -325,19 +325,17 @@ def _api_options(f: Any) -> Any:
     return f
 
 
-def _trial_accounts() -> dict[str, Any] | None:
+def _trial_accounts() -> dict[str, Any]:
     """One healthy account per network from the sandbox's built-in set, for ``--sandbox`` trials.
 
     The sandbox's full set has two X, LinkedIn and Facebook accounts (to exercise ambiguity);
     a user trying a sheet that says ``twitter`` means "my one X account", so the trial sandbox
-    has one of each. None (the sandbox's own set) if the built-in list is not available.
+    has one of each.
     """
     from datetime import datetime, timezone
 
-    try:
-        from .sandbox.data import builtin_connections
-    except ImportError:
-        return None
+    from .sandbox.data import builtin_connections
+
     seen: set[str] = set()
     chosen = []
     for conn in builtin_connections(datetime.now(timezone.utc)):

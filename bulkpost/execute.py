@@ -40,6 +40,7 @@ from .errors import (
     APIStatusError,
     AuthenticationError,
     ConflictError,
+    InvalidIdError,
     PlanLimitError,
     RateLimitError,
     ServerError,
@@ -239,7 +240,7 @@ def _parse_time(value: Any) -> datetime | None:
 
 def _is_refusal(exc: APIError) -> bool:
     """True when Publora definitely did not act on the request (so a new key is safe)."""
-    if type(exc).__name__ == "InvalidIdError":  # refused locally, never sent
+    if isinstance(exc, InvalidIdError):  # refused locally, never sent
         return True
     if not isinstance(exc, APIStatusError):
         return False
