@@ -547,22 +547,20 @@ class Journal:
     def rekey(self, group_id: int, group: PostGroupPlan) -> None:
         """Point an entry at a planned group's new content (after ``--update-changed`` updated it)."""
         with self._tx() as db:
-            db.execute(
-                """UPDATE groups SET row_hash = ?, occurrence = ?, group_index = ?, row_number = ?, group_hash = ?,
-                       targets = ?, content = ?, want_status = ?, scheduled_time = ?, media_hash = ?, updated_at = ?
-                   WHERE id = ?""",
-                (
-                    group.row_hash,
-                    group.occurrence,
-                    group.index,
-                    group.row_number,
-                    group.group_hash,
-                    json.dumps(group.targets),
-                    group.content,
-                    group.status,
-                    group.scheduled_time,
-                    group.media_hash,
-                    _now(),
-                    group_id,
-                ),
+            self._set(
+                db,
+                group_id,
+                {
+                    "row_hash": group.row_hash,
+                    "occurrence": group.occurrence,
+                    "group_index": group.index,
+                    "row_number": group.row_number,
+                    "group_hash": group.group_hash,
+                    "targets": group.targets,
+                    "content": group.content,
+                    "want_status": group.status,
+                    "scheduled_time": group.scheduled_time,
+                    "media_count": len(group.media),
+                    "media_hash": group.media_hash,
+                },
             )

@@ -395,6 +395,9 @@ def test_update_changed_replaces_media_in_order(clean_sandbox: Any, tmp_path: Pa
     (g,) = groups(clean_sandbox)
     assert (g["content"], g["status"]) == ("Pictures, new selection", "scheduled")
     assert len(clean_sandbox.control.state()["media"]) == 2  # the old files are gone
+    with Journal(default_journal_path(sheet)) as journal:
+        (entry,) = journal.entries()
+    assert (entry.content, entry.media_count) == ("Pictures, new selection", 2)
     again, _ = run(clean_sandbox, sheet)
     assert again.rows[0].decision == "done"
 
