@@ -15,7 +15,8 @@ from typing import Any
 
 from .errors import APIError, APIStatusError, NotFoundError
 from .findings import finding
-from .journal import Journal, RowDecision
+from .journal import GroupEntry, Journal, RowDecision
+from .model import Row
 from .plan import Plan
 from .publora import PubloraClient
 from .results import PriorResult, ResultRecord
@@ -29,6 +30,7 @@ __all__ = [
     "fetch_connections",
     "guard_prior_results",
     "online_rule_context",
+    "records_from_journal",
     "validate_online",
     "refresh_status",
 ]
@@ -148,6 +150,52 @@ def exit_code_for(records: dict[int, ResultRecord], stopped: bool) -> int:
     if stopped:
         return 3
     return 0 if all(r.status in DONE_STATUSES for r in records.values()) else 1
+
+
+def records_from_journal(rows: Iterable[Row], prior: dict[int, PriorResult], entries: list[GroupEntry]) -> dict[int, ResultRecord]:
+    """The result columns of a results file's ``rows`` from the journal, after ``status`` or ``cancel``.
+
+    A row keeps what the results file said (``prior``) until the journal knows more: Publora's
+    status from ``status`` (published, partially_published, failed, deleted) or ``cancelled``
+    when every post group of the row was deleted by ``cancel``.
+    """
+    by_row: dict[int, list[GroupEntry]] = {}
+    for e in entries:
+        if e.post_group_id:
+            by_row.setdefault(e.row_number, []).append(e)
+    records: dict[int, ResultRecord] = {}
+    for row in rows:
+        p = prior.get(row.number)
+        sent = by_row.get(row.number, [])
+        es = [e for e in sent if e.state != "cancelled"]
+        remote = [e.remote_status for e in es if e.remote_status]
+        if sent and not es:
+            # Every post group of the row was deleted by `bulkpost cancel`: the old ids are history.
+            records[row.number] = ResultRecord("cancelled", [e.post_group_id or "" for e in sent], error="deleted by bulkpost cancel")
+            continue
+        if not es:
+            records[row.number] = ResultRecord(p.status if p else "not_attempted", list(p.post_group_ids) if p else [])
+            continue
+        errs = [x for e in es for x in ((e.remote_detail or {}).get("errors") or [])]
+        if "failed" in remote:
+            status = "failed"
+        elif "partially_published" in remote:
+            status = "partially_published"
+        elif remote and all(r == "published" for r in remote):
+            status = "published"
+        elif remote and all(r == "deleted" for r in remote):
+            status = "deleted"
+        else:
+            status = p.status if p else "scheduled"
+        records[row.number] = ResultRecord(
+            status,
+            [e.post_group_id or "" for e in es],
+            min((e.effective_time for e in es if e.effective_time), default=None),
+            [w for e in es for w in e.warnings],
+            "PUBLISH_FAILED" if errs else None,
+            "; ".join(errs) or None,
+        )
+    return records
 
 
 @dataclass(slots=True)

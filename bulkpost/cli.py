@@ -732,51 +732,15 @@ def _slots(obj: Any) -> dict[str, Any]:
 
 def _update_results_from_journal(sheet_path: Path, sheet_name: str | None, report_path: Path | None, entries: list[Any]) -> None:
     """Rewrite the results file's status columns with what Publora reported."""
+    from .batch import records_from_journal
     from .load import load_sheet
-    from .results import ResultRecord, default_results_path, split_results_columns, write_results
+    from .results import default_results_path, split_results_columns, write_results
 
     out = report_path or default_results_path(sheet_path)
     if not out.exists() or out.suffix.lower() == ".json":
         return
     sheet = load_sheet(out, sheet=sheet_name)
-    prior = split_results_columns(sheet) or {}
-    by_row: dict[int, list[Any]] = {}
-    for e in entries:
-        if e.post_group_id:
-            by_row.setdefault(e.row_number, []).append(e)
-    records: dict[int, ResultRecord] = {}
-    for row in sheet.rows:
-        p = prior.get(row.number)
-        sent = by_row.get(row.number, [])
-        es = [e for e in sent if e.state != "cancelled"]
-        remote = [e.remote_status for e in es if e.remote_status]
-        if sent and not es:
-            # Every post group of the row was deleted by `bulkpost cancel`: the old ids are history.
-            ids = [e.post_group_id for e in sent]
-            records[row.number] = ResultRecord("cancelled", ids, error="deleted by bulkpost cancel")
-            continue
-        if not es:
-            records[row.number] = ResultRecord(p.status if p else "not_attempted", list(p.post_group_ids) if p else [])
-            continue
-        errs = [x for e in es for x in ((e.remote_detail or {}).get("errors") or [])]
-        if "failed" in remote:
-            status = "failed"
-        elif "partially_published" in remote:
-            status = "partially_published"
-        elif remote and all(r == "published" for r in remote):
-            status = "published"
-        elif remote and all(r == "deleted" for r in remote):
-            status = "deleted"
-        else:
-            status = p.status if p else "scheduled"
-        records[row.number] = ResultRecord(
-            status,
-            [e.post_group_id for e in es],
-            min((e.effective_time for e in es if e.effective_time), default=None),
-            [w for e in es for w in e.warnings],
-            "PUBLISH_FAILED" if errs else None,
-            "; ".join(errs) or None,
-        )
+    records = records_from_journal(sheet.rows, split_results_columns(sheet) or {}, entries)
     write_results(out, sheet, records)
     click.echo(f"Results: {out}")
 
