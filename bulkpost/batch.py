@@ -258,6 +258,8 @@ def refresh_status(client: PubloraClient, journal: Journal, *, with_logs: bool =
 
 @dataclass(slots=True)
 class CancelOutcome:
+    """What ``cancel`` did with one post group of the batch."""
+
     row: int
     post_group_id: str
     outcome: str

@@ -719,7 +719,7 @@ def status(
         click.echo(json.dumps([o.__dict__ if hasattr(o, "__dict__") else _slots(o) for o in outcomes], indent=2, default=str))
     else:
         for o in outcomes:
-            nets = ", ".join(f"{p['platform']} {p['status']}" for p in o.platforms)
+            nets = ", ".join(f"{p['platform']} {p['status']}" + (f" {p['posted_id']}" if p["posted_id"] else "") for p in o.platforms)
             click.echo(f"row {o.row}: {o.post_group_id} {o.status}" + (f" [{nets}]" if nets else "") + (f" {o.error}" if o.error else ""))
         if not outcomes:
             click.echo("No post groups in the journal yet.")

@@ -356,3 +356,25 @@ def test_connection_facts_from_client_models(clean_sandbox: Any) -> None:
     assert facts["tiktok-7123456789"]["tokenStatus"] == "expiring_soon"
     assert facts["facebook-998877665544"]["tokenStatus"] == "expired"
     assert isinstance(facts["linkedin-Tz9W5i6ZYG"]["accessTokenExpiresAt"], str)
+
+
+def test_status_shows_posted_ids_and_failures_with_logs(clean_sandbox: Any, tmp_path: Path) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    when = (datetime.now(timezone.utc) + timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:00Z")
+    sheet = write_sheet(
+        tmp_path,
+        [
+            {"content": "Goes out", "platforms": MASTODON, "scheduled_time": when},
+            {"content": "Meets an expired token", "platforms": "facebook-998877665544", "scheduled_time": when},
+        ],
+    )
+    assert invoke(clean_sandbox, "schedule", str(sheet), "--base-url", clean_sandbox.base_url, "--yes").exit_code == 0
+    clean_sandbox.control.advance_clock(3600)
+    res = invoke(clean_sandbox, "status", str(sheet), "--base-url", clean_sandbox.base_url)
+    assert res.exit_code == 0, res.output
+    posted = [g for g in groups(clean_sandbox) if g["content"] == "Goes out"][0]["posts"][0]["postedId"]
+    assert posted and f"[mastodon published {posted}]" in res.output
+    assert "facebook failed] facebook: PLATFORM_AUTH_EXPIRED" in res.output and "logs: facebook publish_failed" in res.output
+    rows = read_results(tmp_path / "batch.results.csv")
+    assert [(r["result_status"], r["error_code"]) for r in rows] == [("published", ""), ("failed", "PUBLISH_FAILED")]
