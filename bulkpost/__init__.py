@@ -19,6 +19,7 @@ from .errors import (
     PlanLimitError,
 )
 from .findings import Finding, Report
+from .html_report import write_html_report
 from .model import Cell, MediaRef, Post, Row, Sheet, Target
 
 __version__ = "0.1.0"
@@ -42,4 +43,5 @@ __all__ = [
     "Sheet",
     "Target",
     "__version__",
+    "write_html_report",
 ]
