@@ -89,3 +89,323 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 # --- webhooks, workspace, analytics (issue 8) -------------------------------------------
+
+
+def _issue8_api_options(func: Any) -> Any:
+    """--sandbox / --base-url for the webhooks, workspace and analytics commands."""
+    func = click.option(
+        "--base-url",
+        envvar="PUBLORA_BASE_URL",
+        default=None,
+        metavar="URL",
+        help="Publora API base URL (default: PUBLORA_BASE_URL or https://api.publora.com/api/v1).",
+    )(func)
+    func = click.option(
+        "--sandbox",
+        is_flag=True,
+        help="Run against a sandbox started in-process on a free loopback port (no account needed).",
+    )(func)
+    return func
+
+
+def _issue8_client(ctx: click.Context, sandbox: bool, base_url: str | None) -> Any:
+    """A PubloraClient for the command, closed when the command ends."""
+    from .publora import PubloraClient
+
+    if sandbox:
+        from .sandbox import run_sandbox
+
+        box = ctx.with_resource(run_sandbox())
+        return ctx.with_resource(PubloraClient(box.api_key, base_url=box.base_url))
+    return ctx.with_resource(PubloraClient(base_url=base_url))
+
+
+def _echo_json(data: Any) -> None:
+    import json
+
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _dump(model: Any) -> dict[str, Any]:
+    """A pydantic model (or dict) as JSON-ready data, without secrets."""
+    if isinstance(model, dict):
+        return model
+    data: dict[str, Any] = model.model_dump(mode="json", by_alias=False, exclude={"secret", "api_key"})
+    return data
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> None:
+    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
+    for r in cells:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip())
+
+
+@cli.group()
+def webhooks() -> None:
+    """Manage Publora webhooks, and receive them to keep a batch's results current."""
+
+
+@webhooks.command("list")
+@_issue8_api_options
+@click.option("--json", "as_json", is_flag=True, help="Print the webhooks as JSON.")
+@click.pass_context
+def webhooks_list(ctx: click.Context, sandbox: bool, base_url: str | None, as_json: bool) -> None:
+    """List the webhooks of the account."""
+    client = _issue8_client(ctx, sandbox, base_url)
+    hooks = list(client.list_webhooks())
+    if as_json:
+        _echo_json([_dump(h) for h in hooks])
+        return
+    if not hooks:
+        click.echo("No webhooks. Create one with `bulkpost webhooks create --name NAME --url URL --event all`.")
+        return
+    _table(
+        ["id", "name", "active", "failures", "events", "url"],
+        [[h.id, h.name, "yes" if h.is_active else "no", h.failure_count or 0, ",".join(h.events), h.url] for h in hooks],
+    )
+
+
+@webhooks.command("create")
+@_issue8_api_options
+@click.option("--name", required=True, help="A name to recognise the webhook by.")
+@click.option("--url", required=True, help="Where Publora POSTs the events (https).")
+@click.option("--event", "events", multiple=True, required=True,
+              help="Event to send: post.scheduled, post.published, post.failed, post.demoted, token.expiring, "
+              "or all. Repeat, or separate with commas.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (with the secret).")
+@click.pass_context
+def webhooks_create(
+    ctx: click.Context, sandbox: bool, base_url: str | None, name: str, url: str, events: tuple[str, ...], as_json: bool
+) -> None:
+    """Create a webhook. Its secret is shown once: give it to `bulkpost webhooks listen --secret`."""
+    from .webhooks import parse_events
+
+    chosen = parse_events(events)
+    client = _issue8_client(ctx, sandbox, base_url)
+    hook = client.create_webhook(name=name, url=url, events=chosen)
+    secret = hook.secret.get_secret_value() if hook.secret is not None else None
+    if as_json:
+        _echo_json({**_dump(hook), "secret": secret})
+        return
+    click.echo(f"Created webhook {hook.id} ({hook.name}) -> {hook.url}")
+    click.echo(f"Events: {', '.join(hook.events)}")
+    if secret:
+        click.echo(f"Secret (shown once, store it now): {secret}")
+
+
+@webhooks.command("update")
+@_issue8_api_options
+@click.argument("webhook_id")
+@click.option("--name", default=None)
+@click.option("--url", default=None)
+@click.option("--event", "events", multiple=True, help="Replace the events (repeat, or separate with commas).")
+@click.option("--enable/--disable", "active", default=None, help="Turn delivery on or off.")
+@click.pass_context
+def webhooks_update(
+    ctx: click.Context,
+    sandbox: bool,
+    base_url: str | None,
+    webhook_id: str,
+    name: str | None,
+    url: str | None,
+    events: tuple[str, ...],
+    active: bool | None,
+) -> None:
+    """Change a webhook's name, URL, events, or turn it on or off."""
+    from .webhooks import parse_events
+
+    changes: dict[str, Any] = {}
+    if name:
+        changes["name"] = name
+    if url:
+        changes["url"] = url
+    if events:
+        changes["events"] = parse_events(events)
+    if active is not None:
+        changes["is_active"] = active
+    if not changes:
+        raise click.UsageError("nothing to change: give --name, --url, --event, --enable or --disable")
+    client = _issue8_client(ctx, sandbox, base_url)
+    hook = client.update_webhook(webhook_id, **changes)
+    click.echo(f"Updated webhook {hook.id}: {hook.name} -> {hook.url} [{', '.join(hook.events)}]"
+               f"{'' if hook.is_active is None else (' active' if hook.is_active else ' disabled')}")
+
+
+@webhooks.command("delete")
+@_issue8_api_options
+@click.argument("webhook_id")
+@click.pass_context
+def webhooks_delete(ctx: click.Context, sandbox: bool, base_url: str | None, webhook_id: str) -> None:
+    """Delete a webhook."""
+    client = _issue8_client(ctx, sandbox, base_url)
+    client.delete_webhook(webhook_id)
+    click.echo(f"Deleted webhook {webhook_id}")
+
+
+@webhooks.command("rotate-secret")
+@_issue8_api_options
+@click.argument("webhook_id")
+@click.pass_context
+def webhooks_rotate(ctx: click.Context, sandbox: bool, base_url: str | None, webhook_id: str) -> None:
+    """Give a webhook a new secret (the old one stops working at once)."""
+    client = _issue8_client(ctx, sandbox, base_url)
+    secret = client.regenerate_webhook_secret(webhook_id)
+    value = secret.get_secret_value() if hasattr(secret, "get_secret_value") else str(secret)
+    click.echo(f"New secret for webhook {webhook_id} (shown once, store it now): {value}")
+
+
+@cli.group()
+def workspace() -> None:
+    """Workspaces (agencies): managed users, their API keys and connection links."""
+
+
+@workspace.group("users")
+def workspace_users() -> None:
+    """List, create and remove the workspace's managed users."""
+
+
+@workspace_users.command("list")
+@_issue8_api_options
+@click.option("--json", "as_json", is_flag=True, help="Print the users as JSON.")
+@click.pass_context
+def workspace_users_list(ctx: click.Context, sandbox: bool, base_url: str | None, as_json: bool) -> None:
+    """List the managed users (their ids go into a post sheet's `user` column)."""
+    client = _issue8_client(ctx, sandbox, base_url)
+    users = list(client.list_workspace_users())
+    if as_json:
+        _echo_json([_dump(u) for u in users])
+        return
+    if not users:
+        click.echo("No managed users. Create them with `bulkpost workspace import USERS.csv`.")
+        return
+    _table(["id", "email", "name"], [[u.id, u.username, u.display_name] for u in users])
+
+
+@workspace_users.command("create")
+@_issue8_api_options
+@click.argument("email")
+@click.option("--name", "display_name", default=None, help="Display name.")
+@click.pass_context
+def workspace_users_create(
+    ctx: click.Context, sandbox: bool, base_url: str | None, email: str, display_name: str | None
+) -> None:
+    """Create a managed user."""
+    client = _issue8_client(ctx, sandbox, base_url)
+    kwargs = {"display_name": display_name} if display_name else {}
+    user = client.create_workspace_user(email, **kwargs)
+    click.echo(f"Created managed user {user.id} ({user.username})")
+
+
+@workspace_users.command("remove")
+@_issue8_api_options
+@click.argument("user_id")
+@click.pass_context
+def workspace_users_remove(ctx: click.Context, sandbox: bool, base_url: str | None, user_id: str) -> None:
+    """Detach a managed user from the workspace (the Publora account itself is kept)."""
+    client = _issue8_client(ctx, sandbox, base_url)
+    client.delete_workspace_user(user_id)
+    click.echo(f"Removed managed user {user_id} from the workspace")
+
+
+@workspace_users.command("api-key")
+@_issue8_api_options
+@click.argument("user_id")
+@click.option("--output", "output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write the new key to this file (created readable by you only).")
+@click.option("--show", is_flag=True, help="Print the new key on the terminal instead.")
+@click.pass_context
+def workspace_users_api_key(
+    ctx: click.Context, sandbox: bool, base_url: str | None, user_id: str, output: str | None, show: bool
+) -> None:
+    """Mint a new API key for a managed user (it replaces their previous key).
+
+    The key is a secret: it is written to --output, or printed only with --show.
+    """
+    if not output and not show:
+        raise click.UsageError("say where the new key goes: --output FILE, or --show to print it")
+    client = _issue8_client(ctx, sandbox, base_url)
+    answer = client.workspace_user_api_key(user_id)
+    key = answer.api_key.get_secret_value()
+    if output:
+        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(key + "\n")
+        click.echo(f"New API key for {user_id} written to {output} (the previous key no longer works)")
+    else:
+        click.echo(key)
+
+
+@workspace_users.command("connection-url")
+@_issue8_api_options
+@click.argument("user_id")
+@click.option("--expires-in-days", type=click.IntRange(min=1), default=None, help="Link lifetime (Publora's default: 90).")
+@click.option("--rotate", is_flag=True, help="Invalidate the previous link.")
+@click.pass_context
+def workspace_users_connection_url(
+    ctx: click.Context, sandbox: bool, base_url: str | None, user_id: str, expires_in_days: int | None, rotate: bool
+) -> None:
+    """The link a managed user opens to connect their own social accounts."""
+    client = _issue8_client(ctx, sandbox, base_url)
+    kwargs: dict[str, Any] = {}
+    if expires_in_days is not None:
+        kwargs["expires_in_days"] = expires_in_days
+    if rotate:
+        kwargs["rotate"] = True
+    link = client.workspace_user_connection_url(user_id, **kwargs)
+    click.echo(link.url)
+    if link.token_expires_at:
+        click.echo(f"expires {link.token_expires_at}", err=True)
+
+
+@workspace.command("import")
+@_issue8_api_options
+@click.argument("users_sheet", type=click.Path(dir_okay=False))
+@click.option("--results", "results", type=click.Path(dir_okay=False), default=None,
+              help="Where to write the results (default: USERS.results.csv or .xlsx beside the sheet).")
+@click.option("--no-connection-urls", is_flag=True, help="Do not fetch each user's connection link.")
+@click.option("--expires-in-days", type=click.IntRange(min=1), default=None, help="Connection link lifetime.")
+@click.option("--rotate", is_flag=True, help="Issue new connection links (the old ones stop working).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def workspace_import(
+    ctx: click.Context,
+    sandbox: bool,
+    base_url: str | None,
+    users_sheet: str,
+    results: str | None,
+    no_connection_urls: bool,
+    expires_in_days: int | None,
+    rotate: bool,
+    as_json: bool,
+) -> None:
+    """Create a managed user for every row of USERS_SHEET (email, display name); safe to re-run.
+
+    Writes each user's id and connection link back into a results file. A user that already
+    exists in the workspace is found and reported as existing, not created twice.
+    """
+    from .workspace import import_users
+
+    client = _issue8_client(ctx, sandbox, base_url)
+    done = import_users(
+        client,
+        users_sheet,
+        results=results,
+        connection_urls=not no_connection_urls,
+        expires_in_days=expires_in_days,
+        rotate=rotate,
+    )
+    if as_json:
+        _echo_json(done.to_dict())
+    else:
+        _table(
+            ["row", "email", "status", "user id", "note"],
+            [[u.row, u.email, u.status, u.user_id, u.error or ""] for u in done.users],
+        )
+        click.echo(
+            f"\n{done.count('created')} created, {done.count('existing')} already there, "
+            f"{done.count('failed')} failed. Results: {done.results_path}"
+        )
+    if not done.ok:
+        ctx.exit(EXIT_INVALID)
