@@ -20,7 +20,11 @@ from .errors import (
 )
 from .findings import Finding, Report
 from .html_report import write_html_report
+from .load import load_sheet
 from .model import Cell, MediaRef, Post, Row, Sheet, Target
+from .report import write_report
+from .template import write_template
+from .validate import validate
 
 __version__ = "0.1.0"
 
@@ -43,5 +47,9 @@ __all__ = [
     "Sheet",
     "Target",
     "__version__",
+    "load_sheet",
+    "validate",
     "write_html_report",
+    "write_report",
+    "write_template",
 ]

@@ -8,14 +8,17 @@ once, in :class:`BulkpostGroup`, and printed as one line plus a hint; a tracebac
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
 from . import __version__
-from .errors import BulkpostError
+from .errors import BulkpostError, ConfigError
+from .findings import Report
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -80,6 +83,97 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 # --- validate, template (issue 2) -------------------------------------------------------
+
+
+def _summary_lines(report: Report) -> list[str]:
+    """The terminal summary of a validation: counts, notes, then the findings table, worst first."""
+    rows_bad = len(report.rows_with_errors())
+    where = report.file + (f" (sheet {report.sheet!r})" if report.sheet else "")
+    errors, warns = len(report.errors), len(report.warnings)
+    lines = [
+        f"{where}: {report.rows} row{'s' if report.rows != 1 else ''} checked, "
+        f"{report.rows - rows_bad} ready, {rows_bad} with errors; "
+        f"{errors} error{'s' if errors != 1 else ''}, {warns} warning{'s' if warns != 1 else ''}."
+    ]
+    lines += [f"Note: {n}" for n in report.notes]
+    findings = report.sorted_findings()
+    if findings:
+        cells = [f.cell or (f"{f.letter}:{f.letter}" if f.letter else (f"row {f.row}" if f.row else "sheet")) for f in findings]
+        w_cell = max(4, *(len(c) for c in cells))
+        w_code = max(4, *(len(f.code) for f in findings))
+        lines.append("")
+        lines.append(f"{'SEVERITY':<8}  {'CELL':<{w_cell}}  {'CODE':<{w_code}}  MESSAGE")
+        for f, c in zip(findings, cells):
+            lines.append(f"{f.severity:<8}  {c:<{w_cell}}  {f.code:<{w_code}}  {f.message}")
+            if f.hint:
+                lines.append(f"{'':<8}  {'':<{w_cell}}  {'':<{w_code}}  Fix: {f.hint}")
+    lines.append("")
+    lines.append("No errors: the sheet is ready." if report.ok else f"Fix the {errors} error{'s' if errors != 1 else ''} and run again.")
+    return lines
+
+
+@cli.command("validate")
+@click.argument("sheet_path", metavar="SHEET")
+@click.option("--sheet", "sheet_name", metavar="NAME", help="Worksheet of an .xlsx (default: the first with a header row).")
+@click.option("--tz", default="UTC", show_default=True, metavar="ZONE", help="IANA time zone for times without an offset.")
+@click.option("--date-format", type=click.Choice(["dmy", "mdy"]), help="How to read 03/04/2031: day first or month first.")
+@click.option("--min-lead", type=click.FloatRange(min=0), default=2, show_default=True, metavar="MINUTES", help="Least time ahead a post may be scheduled.")
+@click.option("--strict", is_flag=True, help="Over-length X text without thread parts is an error, not a warning.")
+@click.option("--report", "report_path", metavar="PATH", help="Also write the report: .json, .csv, .xlsx (the sheet with every problem marked) or .html (a page to look at).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of the summary.")
+@click.pass_context
+def validate_command(
+    ctx: click.Context,
+    sheet_path: str,
+    sheet_name: str | None,
+    tz: str,
+    date_format: str | None,
+    min_lead: float,
+    strict: bool,
+    report_path: str | None,
+    as_json: bool,
+) -> None:
+    """Check every row of SHEET (.csv or .xlsx) offline, with no API key.
+
+    Every problem is reported at its row and column with a fix. Exit code 0: no errors
+    (warnings allowed); 1: at least one error; 2: the sheet could not be read.
+    """
+    from .report import write_report
+    from .validate import validate
+
+    if report_path is not None and Path(report_path).suffix.lower() not in (".json", ".csv", ".xlsx", ".html", ".htm"):
+        raise ConfigError(f"--report {report_path}: the name must end in .json, .csv, .xlsx or .html")
+    report = validate(sheet_path, sheet=sheet_name, tz=tz, date_format=date_format, min_lead_minutes=min_lead, strict=strict)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        for line in _summary_lines(report):
+            click.echo(line)
+    if report_path is not None:
+        written = write_report(report, report_path)
+        click.echo(f"Report written to {written}", err=True)
+    ctx.exit(EXIT_OK if report.ok else EXIT_INVALID)
+
+
+@cli.command("template")
+@click.argument("path", metavar="PATH")
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def template_command(path: str, force: bool) -> None:
+    """Write a blank template with every column to PATH (.csv or .xlsx).
+
+    The .xlsx one also has an instructions sheet and drop-down lists for networks, status,
+    time zones and settings.
+    """
+    from .template import template_columns, write_template
+
+    p = Path(path)
+    if p.suffix.lower() not in (".csv", ".xlsx"):
+        raise ConfigError(f"{path}: a template is a .csv or .xlsx file", hint="Name it template.csv or template.xlsx.")
+    if p.exists() and not force:
+        raise ConfigError(f"{path} already exists", hint="Pass --force to overwrite it.")
+    write_template(p)
+    click.echo(f"Wrote {p} ({len(template_columns())} columns). Fill it in, then run: bulkpost validate {p}")
+
 
 
 # --- sandbox (issue 5) ------------------------------------------------------------------

@@ -101,6 +101,11 @@ class Sheet:
     notes: list[str] = field(default_factory=list)
     """Things the user should know (e.g. "read as Windows-1252"); shown as warnings."""
     unknown_columns: list[str] = field(default_factory=list)
+    """Headers that match no known column, in sheet order (their values are in ``Row.extra``)."""
+    header_row: int = 1
+    """The row number of the header (1 unless title rows sit above it)."""
+    encoding_fallback: bool = False
+    """True when a CSV was not valid UTF-8 and was read as Windows-1252."""
 
     @property
     def base_dir(self) -> Path:
