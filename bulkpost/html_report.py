@@ -270,6 +270,8 @@ class _Page:
                 self.error_nets[f.row].add(f.platform)
         self.thumbs: dict[str, str | None] = {}
         self.posts = sorted(report.posts, key=lambda p: p.row.number)
+        self.zone = self.zone_label()
+        self.zones = sorted({p.timezone for p in self.posts if _local(p) is not None} - {self.zone})
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -279,12 +281,22 @@ class _Page:
         return ordered + sorted(seen - set(ordered))
 
     def zone_label(self) -> str:
+        """The calendar's time zone: the one most rows use (ties: the first row's)."""
         zones = Counter(p.timezone for p in self.posts if _local(p) is not None)
         if not zones:
             return "UTC"
-        if len(zones) == 1:
-            return next(iter(zones))
-        return ", ".join(z for z, _ in zones.most_common())
+        best = max(zones.values())
+        return next(p.timezone for p in self.posts if zones.get(p.timezone) == best)
+
+    def in_zone(self, post: Post) -> datetime | None:
+        """The post's time in the calendar's zone (rows in other zones are converted)."""
+        when = _local(post)
+        if when is None or post.timezone == self.zone:
+            return when
+        try:
+            return when.astimezone(ZoneInfo(self.zone))
+        except Exception:
+            return when
 
     def row_state(self, number: int, network: str | None = None) -> str:
         """The row's result status; without results ``"invalid"`` for a row with errors.
@@ -336,6 +348,7 @@ class _Page:
         if r.sheet:
             where += f' <span class="muted">· sheet {_e(r.sheet)}</span>'
         generated = self.now.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        other = f" (rows in {', '.join(self.zones)} converted)" if self.zones else ""
         notes = "".join(f"<li>{_e(n)}</li>" for n in r.notes)
         verdict = (
             '<span class="verdict ok">ready to schedule</span>'
@@ -352,7 +365,7 @@ class _Page:
         return (
             '<header class="top"><div><div class="brand">bulkpost</div>'
             f"<h1>{where}</h1>"
-            f'<div class="muted">Times in {_e(self.zone_label())} · generated {generated}</div></div>'
+            f'<div class="muted">Calendar in {_e(self.zone)}{other} · generated {generated}</div></div>'
             f"<div>{verdict}</div></header>"
             + (f'<ul class="notes">{notes}</ul>' if notes else "")
         )
@@ -390,7 +403,7 @@ class _Page:
     # -- calendar -------------------------------------------------------------------------
 
     def calendar(self) -> str:
-        timed = [(p, _local(p)) for p in self.posts]
+        timed = [(p, self.in_zone(p)) for p in self.posts]
         placed = [(p, t) for p, t in timed if t is not None]
         unplaced = [p for p, t in timed if t is None]
         if not placed and not unplaced:

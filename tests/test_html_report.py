@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import io
 import re
 import shutil
@@ -304,3 +305,49 @@ def test_report_renders_in_chromium(tmp_path: Path) -> None:
         colors = im.convert("RGB").resize((140, 180)).getcolors(maxcolors=100_000)
         # a rendered page, not a blank one: many distinct colours (network chips, thumbnails)
         assert colors is not None and len(colors) > 200
+
+
+def test_rows_in_other_zones_are_converted_to_the_calendar_zone(tmp_path: Path) -> None:
+    berlin = _post(tmp_path, 2, "in Berlin", ["twitter"], (2030, 6, 3, 9, 0))
+    berlin2 = _post(tmp_path, 3, "in Berlin too", ["twitter"], (2030, 6, 3, 10, 0))
+    ny_local = datetime(2030, 6, 3, 5, 30, tzinfo=ZoneInfo("America/New_York"))  # 11:30 in Berlin
+    ny = Post(row=Row("w.csv", None, 4, {}), content="in New York", targets=[Target("linkedin", None, "linkedin")],
+              scheduled_at=ny_local.astimezone(timezone.utc), local_time=ny_local, timezone="America/New_York")
+    page = render_html_report(Report(file="w.csv", rows=3, posts=[berlin, berlin2, ny]))
+    assert "Calendar in Europe/Berlin (rows in America/New_York converted)" in page
+    assert re.search(r'href="#row-4"[^>]*><span class="time">11:30</span>', page)
+    # the row itself still shows the time as the user wrote it
+    assert "Mon 03 Jun 2030, 05:30 America/New_York" in page
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+def test_validate_report_html_of_the_sample_week(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from bulkpost.cli import cli
+
+    out = tmp_path / "week.html"
+    result = CliRunner().invoke(cli, ["validate", str(SAMPLES / "week.csv"), "--report", str(out)])
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert "Week of Mon 03 Mar 2031" in page
+    assert page.count('<article class="row') == 12
+
+
+def test_sample_week_renders_in_chromium(tmp_path: Path) -> None:
+    from bulkpost.validate import validate
+
+    report = validate(str(SAMPLES / "week.csv"))
+    page = write_html_report(report, tmp_path / "week.html")
+    proc = run_chromium(page, tmp_path / "profile", "--dump-dom")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert console_messages(proc.stderr) == []
+    dom = proc.stdout
+    for post in report.posts:
+        assert f'id="row-{post.row.number}"' in dom
+        first_words = " ".join(post.content.split()[:3])
+        assert html.escape(first_words, quote=False) in dom
+    assert dom.count('class="chip net-') == sum(len(p.targets) or 1 for p in report.posts)
+    assert len(re.findall(r'<img src="data:image/jpeg;base64,', dom)) >= 3
