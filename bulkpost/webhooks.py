@@ -32,7 +32,9 @@ __all__ = [
     "RECEIVED_EVENTS",
     "WebhookEvent",
     "WebhookReceiver",
+    "apply_event",
     "event_key",
+    "group_status",
     "parse_events",
     "serve_webhooks",
 ]
@@ -262,3 +264,83 @@ def serve_webhooks(
         asyncio.run(main())
     finally:
         sock.close()
+
+
+# --- applying events to a batch's journal -------------------------------------------------
+
+_FINAL_PLATFORM = frozenset({"published", "failed"})
+
+
+def _platform_items(entry: Any) -> list[dict[str, Any]]:
+    """The entry's per-platform states as ``refresh_status`` records them, seeded from its targets."""
+    detail = entry.remote_detail or {}
+    items = [dict(p) for p in (detail.get("platforms") or []) if isinstance(p, dict)]
+    if not items:
+        for target in entry.targets:
+            network, _, raw = str(target).partition("-")
+            items.append({"platform": network, "platform_id": raw or None, "status": entry.result_status or "scheduled",
+                          "posted_id": None, "error_code": None, "error": None})
+    return items
+
+
+def _match(items: list[dict[str, Any]], platform: str | None, platform_id: str | None) -> dict[str, Any] | None:
+    same = [i for i in items if i.get("platform") == platform]
+    if platform_id:
+        for i in same:
+            pid = str(i.get("platform_id") or "")
+            if pid == platform_id or pid == f"{platform}-{platform_id}" or f"{platform}-{pid}" == platform_id:
+                return i
+    return same[0] if len(same) == 1 else None
+
+
+def group_status(items: list[dict[str, Any]], current: str | None) -> str | None:
+    """A group's status from its platform posts, the way Publora derives it."""
+    states = [i.get("status") for i in items]
+    if not states or not all(s in _FINAL_PLATFORM for s in states):
+        return current
+    if all(s == "published" for s in states):
+        return "published"
+    if all(s == "failed" for s in states):
+        return "failed"
+    return "partially_published"
+
+
+def apply_event(journal: Any, event: WebhookEvent) -> dict[str, Any] | None:
+    """Record a ``post.published`` / ``post.failed`` / ``post.demoted`` event in ``journal``.
+
+    Finds the journal's post group by ``postGroupId``; updates that platform's state (posted id,
+    error) and the group's ``remote_status`` as :func:`bulkpost.batch.refresh_status` would.
+    Returns ``{"row": n, "post_group_id": ..., "status": ...}``, or None when the post group is
+    not part of this batch (or the event is not one the batch tracks).
+    """
+    if event.event not in RECEIVED_EVENTS or not event.post_group_id:
+        return None
+    entry = next((e for e in journal.entries() if e.post_group_id == event.post_group_id), None)
+    if entry is None:
+        return None
+    items = _platform_items(entry)
+    errors = [str(x) for x in ((entry.remote_detail or {}).get("errors") or [])]
+    status = entry.remote_status
+    data = event.data
+    if event.event == "post.demoted":
+        status = "draft"
+        note = f"demoted to draft: {data.get('reason') or 'media changed'} ({data.get('changeType') or 'change'})"
+        if note not in errors:
+            errors.append(note)
+    else:
+        item = _match(items, event.platform, str(data["platformId"]) if data.get("platformId") else None)
+        if item is None:
+            item = {"platform": event.platform, "platform_id": data.get("platformId")}
+            items.append(item)
+        if event.event == "post.published":
+            item.update(status="published", posted_id=data.get("postedId"), error_code=None, error=None,
+                        published_at=data.get("publishedAt"))
+        else:
+            err = data.get("error") if isinstance(data.get("error"), dict) else {}
+            item.update(status="failed", error_code=err.get("code"), error=err.get("message"), failed_at=data.get("failedAt"))
+            note = f"{event.platform}: {err.get('code') or ''} {err.get('message') or ''}".strip()
+            if note not in errors:
+                errors.append(note)
+        status = group_status(items, status if status not in (None, "draft") else "scheduled")
+    journal.update(entry.id, remote_status=status, remote_detail={"platforms": items, "errors": errors})
+    return {"row": entry.row_number, "post_group_id": entry.post_group_id, "status": status}
