@@ -180,7 +180,7 @@ def collect_analytics(
 
 def _linkedin(client: Any, stats: PostStats) -> None:
     try:
-        answer = client.linkedin_post_statistics(stats.posted_id, stats.platform_id, query_types="ALL")
+        answer = client.linkedin_post_statistics(posted_id=stats.posted_id, platform_id=stats.platform_id, query_types="ALL")
     except AuthenticationError:
         raise
     except APIError as exc:

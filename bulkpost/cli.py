@@ -345,8 +345,7 @@ def webhooks_delete(ctx: click.Context, sandbox: bool, base_url: str | None, web
 def webhooks_rotate(ctx: click.Context, sandbox: bool, base_url: str | None, webhook_id: str) -> None:
     """Give a webhook a new secret (the old one stops working at once)."""
     client = _issue8_client(ctx, sandbox, base_url)
-    secret = client.regenerate_webhook_secret(webhook_id)
-    value = secret.get_secret_value() if hasattr(secret, "get_secret_value") else str(secret)
+    value = client.regenerate_webhook_secret(webhook_id)
     click.echo(f"New secret for webhook {webhook_id} (shown once, store it now): {value}")
 
 
@@ -388,7 +387,7 @@ def workspace_users_create(
     """Create a managed user."""
     client = _issue8_client(ctx, sandbox, base_url)
     kwargs = {"display_name": display_name} if display_name else {}
-    user = client.create_workspace_user(email, **kwargs)
+    user = client.create_workspace_user(username=email, **kwargs)
     click.echo(f"Created managed user {user.id} ({user.username})")
 
 

@@ -262,7 +262,7 @@ def _import_one(
     try:
         try:
             kwargs: dict[str, Any] = {"display_name": user.display_name} if user.display_name else {}
-            created = client.create_workspace_user(user.email, **kwargs)
+            created = client.create_workspace_user(username=user.email, **kwargs)
             user.user_id = str(_attr(created, "id", "_id"))
             user.status = "created"
         except ConflictError as exc:
