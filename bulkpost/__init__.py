@@ -16,13 +16,16 @@ from .errors import (
     BulkpostError,
     ConfigError,
     InputError,
+    InvalidIdError,
     PlanLimitError,
 )
 from .findings import Finding, Report
 from .html_report import write_html_report
 from .load import load_sheet
 from .model import Cell, MediaRef, Post, Row, Sheet, Target
+from .publora import PubloraClient, verify_webhook_signature
 from .report import write_report
+from .rules import count_characters, inspect_media, load_limits
 from .template import write_template
 from .validate import validate
 
@@ -39,16 +42,22 @@ __all__ = [
     "ConfigError",
     "Finding",
     "InputError",
+    "InvalidIdError",
     "MediaRef",
     "PlanLimitError",
     "Post",
+    "PubloraClient",
     "Report",
     "Row",
     "Sheet",
     "Target",
     "__version__",
+    "count_characters",
+    "inspect_media",
+    "load_limits",
     "load_sheet",
     "validate",
+    "verify_webhook_signature",
     "write_html_report",
     "write_report",
     "write_template",

@@ -18,6 +18,7 @@ Pure: it reads the report, the posts' media files and writes one file. No click,
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
 import os
@@ -67,7 +68,7 @@ _SHORT = {
 #: Networks where a ``---`` line makes a thread: each part is measured on its own.
 _THREADING = frozenset({"twitter", "threads"})
 
-# The limits used when the rules module has no table to offer (publora-api.md section 16).
+# Used only for a network the limits table does not know (publora-api.md section 16).
 _FALLBACK_LIMITS = {
     "twitter": 280,
     "linkedin": 3000,
@@ -96,40 +97,24 @@ Measure = Callable[[str, str, bool], tuple[int, int | None]]
 def measure_text(text: str, network: str, has_media: bool = False) -> tuple[int, int | None]:
     """The length of ``text`` as ``network`` counts it, and that network's limit (None: unknown).
 
-    Uses ``bulkpost.count_characters`` and the rules' limits table when they are available;
-    otherwise UTF-16 code units against the limits of the API contract (a conservative count).
+    Counting is :func:`bulkpost.count_characters`; the limit comes from the limits table shipped
+    with bulkpost (the caption limit when media is attached and the network has one, e.g.
+    Telegram's 1,024).
     """
-    count = _count(text, network)
-    limit = _limit(network, has_media)
-    return count, limit
+    from .rules import count_characters
+
+    limits = _limits_table().get(network)
+    limit: int | None = None
+    if limits is not None:
+        limit = limits.caption_chars if has_media and limits.caption_chars else limits.chars
+    return count_characters(text, network), limit or _FALLBACK_LIMITS.get(network)
 
 
-def _count(text: str, network: str) -> int:
-    try:
-        from . import rules
+@functools.lru_cache(maxsize=1)
+def _limits_table() -> Any:
+    from .rules import load_limits
 
-        counter = getattr(rules, "count_characters", None)
-        if counter is not None:
-            return int(counter(text, network))
-    except Exception:  # a counting bug must not cost the user the report; fall back
-        pass
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _limit(network: str, has_media: bool) -> int | None:
-    try:
-        from . import rules
-
-        text_limit = getattr(rules, "text_limit", None)
-        if text_limit is not None:
-            value = text_limit(network, has_media=has_media)
-            if value:
-                return int(value)
-    except Exception:
-        pass
-    if network == "telegram" and has_media:
-        return 1024
-    return _FALLBACK_LIMITS.get(network)
+    return load_limits()
 
 
 @dataclass(slots=True)
