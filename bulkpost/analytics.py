@@ -223,9 +223,9 @@ def row_totals(stats: Iterable[PostStats]) -> dict[int, dict[str, int]]:
     for s in stats:
         if s.row is None:
             continue
-        row = totals.setdefault(s.row, {})
         for name, value in s.metrics.items():
             if value is not None:
+                row = totals.setdefault(s.row, {})
                 row[name] = row.get(name, 0) + value
     return totals
 

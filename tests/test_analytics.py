@@ -1,0 +1,83 @@
+"""Analytics of a batch's published posts, against the sandbox."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from bulkpost.analytics import METRICS, BatchGroup, collect_analytics, row_totals, write_analytics_csv
+from bulkpost.publora import PubloraClient
+from bulkpost.sandbox import SandboxServer
+
+LINKEDIN = "linkedin-Tz9W5i6ZYG"
+MASTODON = "mastodon-109876543210"
+BLUESKY = "bluesky-did:plc:abc123xyz"
+TWITTER = "twitter-1502345678901234567"
+
+
+@pytest.fixture()
+def client(clean_sandbox: SandboxServer) -> Iterator[PubloraClient]:
+    with PubloraClient(clean_sandbox.api_key, base_url=clean_sandbox.base_url) as c:
+        yield c
+
+
+def _published_batch(sandbox: SandboxServer, client: PubloraClient) -> list[BatchGroup]:
+    soon = datetime.now(timezone.utc) + timedelta(minutes=10)
+    a = client.create_post(content="Launch day", platforms=[LINKEDIN, MASTODON, BLUESKY, TWITTER], scheduled_time=soon)
+    b = client.create_post(content="Next week", platforms=[LINKEDIN], scheduled_time=soon + timedelta(days=5))
+    sandbox.control.advance_clock(3600)  # publishes the first group, not the second
+    return [BatchGroup(2, a.post_group_id), BatchGroup(3, b.post_group_id)]
+
+
+def test_statistics_of_published_posts(clean_sandbox: SandboxServer, client: PubloraClient) -> None:
+    groups = _published_batch(clean_sandbox, client)
+    stats = collect_analytics(client, groups)
+    by = {(s.row, s.platform): s for s in stats}
+    assert set(by) == {(2, "linkedin"), (2, "mastodon"), (2, "bluesky"), (2, "twitter"), (3, "linkedin")}
+    linkedin = by[(2, "linkedin")]
+    assert linkedin.error is None and linkedin.posted_id and linkedin.posted_id.startswith("urn:li:")
+    assert linkedin.platform_id == LINKEDIN
+    assert all(isinstance(linkedin.metrics[m], int) for m in ("impressions", "members_reached", "reactions", "comments", "reshares"))
+    for network in ("mastodon", "bluesky"):
+        s = by[(2, network)]
+        assert s.error is None and isinstance(s.metrics["reactions"], int) and isinstance(s.metrics["reshares"], int)
+    assert by[(2, "twitter")].error == "no analytics in Publora for this network" and by[(2, "twitter")].metrics == {}
+    assert by[(3, "linkedin")].error == "not published (scheduled)"
+    # the numbers agree with asking Publora directly
+    direct = client.linkedin_post_statistics(posted_id=linkedin.posted_id, platform_id=LINKEDIN, query_type="REACTION")
+    assert direct.count == linkedin.metrics["reactions"]
+
+    totals = row_totals(stats)
+    assert set(totals) == {2}
+    assert totals[2]["reactions"] == sum(by[(2, n)].metrics["reactions"] or 0 for n in ("linkedin", "mastodon", "bluesky"))
+
+
+def test_plan_without_fediverse_analytics_is_a_result_not_a_crash(clean_sandbox: SandboxServer, client: PubloraClient) -> None:
+    groups = _published_batch(clean_sandbox, client)
+    clean_sandbox.control.configure(plan="starter")
+    stats = collect_analytics(client, groups[:1])
+    by = {s.platform: s for s in stats}
+    assert by["mastodon"].error and by["mastodon"].metrics == {}
+    assert by["bluesky"].error == by["mastodon"].error
+    assert by["linkedin"].error is None  # LinkedIn analytics need no paid plan
+
+
+def test_unknown_group_is_reported(client: PubloraClient) -> None:
+    stats = collect_analytics(client, [BatchGroup(5, "0123456789abcdef01234567")])
+    assert len(stats) == 1 and stats[0].row == 5 and stats[0].error
+
+
+def test_analytics_csv(clean_sandbox: SandboxServer, client: PubloraClient, tmp_path: Path) -> None:
+    stats = collect_analytics(client, _published_batch(clean_sandbox, client))
+    out = write_analytics_csv(stats, tmp_path / "week.analytics.csv")
+    with open(out, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 5
+    assert list(rows[0])[:6] == ["row", "post_group_id", "platform", "platform_id", "posted_id", "status"]
+    assert all(m in rows[0] for m in METRICS)
+    li = next(r for r in rows if r["platform"] == "linkedin" and r["status"] == "published")
+    assert int(li["impressions"]) >= 0 and li["error"] == ""
