@@ -14,6 +14,8 @@ a result, not an exception; only what stops every further request (a bad key) ra
 from __future__ import annotations
 
 import csv
+import io
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -28,6 +30,7 @@ __all__ = [
     "BatchGroup",
     "METRICS",
     "PostStats",
+    "annotate_results",
     "collect_analytics",
     "row_totals",
     "write_analytics_csv",
@@ -243,3 +246,105 @@ def write_analytics_csv(stats: Iterable[PostStats], path: str | Path) -> Path:
             writer.writerow([safe_cell("" if item[c] is None else item[c]) for c in columns])
     tmp.replace(out)
     return out
+
+
+def _group_totals(stats: Iterable[PostStats]) -> dict[str, dict[str, int]]:
+    totals: dict[str, dict[str, int]] = {}
+    for s in stats:
+        for name, value in s.metrics.items():
+            if value is not None:
+                group = totals.setdefault(s.post_group_id, {})
+                group[name] = group.get(name, 0) + value
+    return totals
+
+
+def annotate_results(path: str | Path, stats: Iterable[PostStats], *, fetched_at: str | None = None) -> list[str]:
+    """Write each row's statistics into the results file at ``path`` (CSV or XLSX), in place.
+
+    Rows are matched by their ``post_group_ids`` cell, so the file's own row order and any
+    blank rows do not matter. A column per metric that any post has (summed over the row's
+    networks) plus ``analytics_fetched_at`` is added after the existing columns, or overwritten
+    when an earlier run added it. Returns the names of the columns written.
+    """
+    p = Path(path)
+    items = list(stats)
+    by_group = _group_totals(items)
+    names = [m for m in METRICS if any(m in g for g in by_group.values())]
+    columns = [*names, "analytics_fetched_at"]
+    stamp = fetched_at or next((s.fetched_at for s in items if s.fetched_at), None) or ""
+
+    def values_for(ids_cell: Any) -> list[Any]:
+        ids = [i for i in re.split(r"[;,\s]+", str(ids_cell or "").lstrip("'")) if i]
+        mine = [by_group[i] for i in ids if i in by_group]
+        if not mine:
+            return [None] * len(columns)
+        return [sum(g.get(n, 0) for g in mine) if any(n in g for g in mine) else None for n in names] + [stamp]
+
+    if p.suffix.lower() == ".xlsx":
+        _annotate_xlsx(p, columns, values_for)
+    else:
+        _annotate_csv(p, columns, values_for)
+    return columns
+
+
+def _place(header: list[str], columns: list[str]) -> list[int]:
+    index = []
+    for name in columns:
+        if name in header:
+            index.append(header.index(name))
+        else:
+            header.append(name)
+            index.append(len(header) - 1)
+    return index
+
+
+def _ids_column(header: list[str], path: Path) -> int:
+    normalised = [re.sub(r"[\s\-]", "", h).lower() for h in header]
+    if "post_group_ids" not in normalised:
+        from .errors import InputError
+
+        raise InputError(f"{path.name} has no post_group_ids column", hint="Give the results file that `bulkpost schedule` wrote.")
+    return normalised.index("post_group_ids")
+
+
+def _annotate_csv(p: Path, columns: list[str], values_for: Callable[[Any], list[Any]]) -> None:
+    raw = p.read_text(encoding="utf-8-sig")
+    first = raw.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first.count)
+    records = list(csv.reader(io.StringIO(raw, newline=""), delimiter=delimiter))
+    if not records:
+        from .errors import InputError
+
+        raise InputError(f"{p.name} is empty", hint="Give the results file that `bulkpost schedule` wrote.")
+    header = records[0]
+    ids_at = _ids_column(header, p)
+    index = _place(header, columns)
+    for record in records[1:]:
+        if not any(record):
+            continue
+        record.extend([""] * (len(header) - len(record)))
+        for i, value in zip(index, values_for(record[ids_at] if ids_at < len(record) else "")):
+            record[i] = "" if value is None else str(value)
+    tmp = p.with_name(p.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, delimiter=delimiter).writerows(records)
+    tmp.replace(p)
+
+
+def _annotate_xlsx(p: Path, columns: list[str], values_for: Callable[[Any], list[Any]]) -> None:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(p)
+    ws = wb.worksheets[0]
+    header = ["" if c.value is None else str(c.value) for c in ws[1]]
+    ids_at = _ids_column(header, p)
+    index = _place(header, columns)
+    for ci, name in zip(index, columns):
+        ws.cell(row=1, column=ci + 1, value=name)
+    for r in range(2, ws.max_row + 1):
+        ids_cell = ws.cell(row=r, column=ids_at + 1).value
+        for ci, value in zip(index, values_for(ids_cell)):
+            ws.cell(row=r, column=ci + 1, value=value)
+    tmp = p.with_name(p.name + ".tmp.xlsx")
+    wb.save(tmp)
+    tmp.replace(p)

@@ -81,3 +81,46 @@ def test_analytics_csv(clean_sandbox: SandboxServer, client: PubloraClient, tmp_
     assert all(m in rows[0] for m in METRICS)
     li = next(r for r in rows if r["platform"] == "linkedin" and r["status"] == "published")
     assert int(li["impressions"]) >= 0 and li["error"] == ""
+
+
+def test_statistics_go_into_the_results_file(clean_sandbox: SandboxServer, client: PubloraClient, tmp_path: Path) -> None:
+    import openpyxl
+
+    from bulkpost.analytics import annotate_results
+
+    groups = _published_batch(clean_sandbox, client)
+    stats = collect_analytics(client, groups)
+    header = ["content", "platforms", "status", "post_group_ids", "scheduled_time_utc", "warnings", "error_code", "error"]
+    lines = [
+        header,
+        ["Launch day", "linkedin; mastodon", "scheduled", groups[0].post_group_id, "", "", "", ""],
+        ["", "", "", "", "", "", "", ""],
+        ["Next week", "linkedin", "scheduled", groups[1].post_group_id, "", "", "", ""],
+        ["=1+1", "x", "skipped", "", "", "", "ROW_INVALID", "bad"],
+    ]
+    results = tmp_path / "week.results.csv"
+    with open(results, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, delimiter=";").writerows(lines)
+    columns = annotate_results(results, stats)
+    assert columns[-1] == "analytics_fetched_at" and "impressions" in columns and "reactions" in columns
+    with open(results, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter=";"))  # the file keeps its delimiter
+    expected = row_totals(stats)[2]
+    assert int(rows[0]["reactions"]) == expected["reactions"] and int(rows[0]["impressions"]) == expected["impressions"]
+    assert rows[0]["analytics_fetched_at"]
+    assert rows[2]["reactions"] == "" and rows[3]["reactions"] == ""  # not published yet / never sent
+    assert rows[3]["content"] == "=1+1"  # untouched (it was written protected by schedule, not by us)
+    # a second run overwrites its own columns instead of adding more
+    assert annotate_results(results, stats) == columns
+    with open(results, encoding="utf-8", newline="") as fh:
+        assert next(csv.reader(fh, delimiter=";")) == [*header, *columns]
+
+    wb = openpyxl.Workbook()
+    for line in lines:
+        wb.active.append(line)
+    xlsx = tmp_path / "week.results.xlsx"
+    wb.save(xlsx)
+    annotate_results(xlsx, stats)
+    ws = openpyxl.load_workbook(xlsx).worksheets[0]
+    head = [c.value for c in ws[1]]
+    assert ws.cell(row=2, column=head.index("reactions") + 1).value == expected["reactions"]
