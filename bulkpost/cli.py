@@ -584,3 +584,87 @@ def workspace_import(
         )
     if not done.ok:
         ctx.exit(EXIT_INVALID)
+
+
+@webhooks.command("listen")
+@click.argument("sheets", nargs=-1, type=click.Path(dir_okay=False, path_type=Path), metavar="[SHEET]...")
+@click.option("--secret", "secrets", multiple=True, envvar="BULKPOST_WEBHOOK_SECRET",
+              help="The webhook's secret (repeat to accept an old and a new one while rotating). "
+              "Default: BULKPOST_WEBHOOK_SECRET.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8787, show_default=True, help="Port (0: any free port).")
+@click.option("--journal", "journals", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="A batch journal to update (default: the journal of each SHEET).")
+def webhooks_listen(
+    sheets: tuple[Path, ...], secrets: tuple[str, ...], host: str, port: int, journals: tuple[Path, ...]
+) -> None:
+    """Receive Publora's webhooks and keep the batches of SHEET... up to date.
+
+    Every delivery's X-Publora-Signature is checked on the raw body (401 when it is missing or
+    wrong); a repeated delivery is answered but not applied twice. post.published, post.failed
+    and post.demoted update the journal of the batch the post belongs to and its results file.
+    Publora must be able to reach the address (put it behind your HTTPS reverse proxy).
+    """
+    from .webhooks import WebhookReceiver, serve_webhooks
+
+    batches = _issue8_batches(sheets, journals)
+    receiver = WebhookReceiver([s for s in secrets if s], _issue8_event_handler(batches))
+
+    def ready(url: str) -> None:
+        click.echo(f"Listening on {url} for Publora webhooks (Ctrl-C to stop).")
+        for sheet, journal in batches:
+            click.echo(f"  batch: {sheet or '(no sheet)'} journal {journal.path}")
+        if not batches:
+            click.echo("  no batch given: events are verified and printed only.")
+
+    try:
+        serve_webhooks(receiver, host=host, port=port, on_ready=ready)
+    finally:
+        for _, journal in batches:
+            journal.close()
+    click.echo(f"Stopped. {receiver.received} event(s) received, {receiver.duplicates} repeated, "
+               f"{receiver.rejected} rejected.")
+
+
+def _issue8_batches(sheets: tuple[Path, ...], journals: tuple[Path, ...]) -> list[tuple[Path | None, Any]]:
+    """(sheet, open Journal) for every batch the listener updates."""
+    from .errors import InputError
+    from .journal import Journal, default_journal_path
+
+    out: list[tuple[Path | None, Any]] = []
+    pairs: list[tuple[Path | None, Path]] = [(s, default_journal_path(s)) for s in sheets]
+    if journals:
+        if sheets and len(journals) != len(sheets):
+            raise click.UsageError("give one --journal per SHEET, or none")
+        pairs = [(sheets[i] if sheets else None, j) for i, j in enumerate(journals)]
+    for sheet, path in pairs:
+        if not path.exists():
+            raise InputError(f"no journal at {path}", hint="Run `bulkpost schedule` on the sheet first, or pass --journal.")
+        out.append((sheet, Journal(path)))
+    return out
+
+
+def _issue8_event_handler(batches: list[tuple[Path | None, Any]]) -> Any:
+    """The listener's callback: apply the event to the batch that owns the post, echo a line."""
+    import threading
+
+    from .webhooks import apply_event
+
+    lock = threading.Lock()  # one event at a time: results files are rewritten whole
+
+    def handle(event: Any) -> dict[str, Any] | None:
+        with lock:
+            line = f"{event.event} {event.post_group_id or '-'} {event.platform or ''}".rstrip()
+            for sheet, journal in batches:
+                applied = apply_event(journal, event)
+                if applied is None:
+                    continue
+                click.echo(f"{line}: row {applied['row']} of {sheet or journal.path} is now {applied['status']}")
+                if sheet is not None:
+                    _update_results_from_journal(sheet, None, None, journal.entries())
+                return applied
+            click.echo(f"{line}: not part of a watched batch")
+            return None
+
+    return handle
+
