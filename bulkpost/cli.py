@@ -780,33 +780,9 @@ def cancel(sheet_path: Path, sandbox: bool, base_url: str | None, user_id: str |
 # --- webhooks, workspace, analytics (issue 8) -------------------------------------------
 
 
-def _issue8_api_options(func: Any) -> Any:
-    """--sandbox / --base-url for the webhooks, workspace and analytics commands."""
-    func = click.option(
-        "--base-url",
-        envvar="PUBLORA_BASE_URL",
-        default=None,
-        metavar="URL",
-        help="Publora API base URL (default: PUBLORA_BASE_URL or https://api.publora.com/api/v1).",
-    )(func)
-    func = click.option(
-        "--sandbox",
-        is_flag=True,
-        help="Run against a sandbox started in-process on a free loopback port (no account needed).",
-    )(func)
-    return func
-
-
-def _issue8_client(ctx: click.Context, sandbox: bool, base_url: str | None) -> Any:
-    """A PubloraClient for the command, closed when the command ends."""
-    from .publora import PubloraClient
-
-    if sandbox:
-        from .sandbox import run_sandbox
-
-        box = ctx.with_resource(run_sandbox())
-        return ctx.with_resource(PubloraClient(box.api_key, base_url=box.base_url))
-    return ctx.with_resource(PubloraClient(base_url=base_url))
+def _issue8_client(ctx: click.Context, sandbox: bool, base_url: str | None, user_id: str | None) -> Any:
+    """A PubloraClient for the command (schedule's ``_open_client``), closed when the command ends."""
+    return ctx.with_resource(_open_client(sandbox, base_url, user_id, quiet=True))
 
 
 def _echo_json(data: Any) -> None:
@@ -837,12 +813,12 @@ def webhooks() -> None:
 
 
 @webhooks.command("list")
-@_issue8_api_options
+@_api_options
 @click.option("--json", "as_json", is_flag=True, help="Print the webhooks as JSON.")
 @click.pass_context
-def webhooks_list(ctx: click.Context, sandbox: bool, base_url: str | None, as_json: bool) -> None:
+def webhooks_list(ctx: click.Context, sandbox: bool, base_url: str | None, user_id: str | None, as_json: bool) -> None:
     """List the webhooks of the account."""
-    client = _issue8_client(ctx, sandbox, base_url)
+    client = _issue8_client(ctx, sandbox, base_url, user_id)
     hooks = list(client.list_webhooks())
     if as_json:
         _echo_json([_dump(h) for h in hooks])
@@ -857,7 +833,7 @@ def webhooks_list(ctx: click.Context, sandbox: bool, base_url: str | None, as_js
 
 
 @webhooks.command("create")
-@_issue8_api_options
+@_api_options
 @click.option("--name", required=True, help="A name to recognise the webhook by.")
 @click.option("--url", required=True, help="Where Publora POSTs the events (https).")
 @click.option("--event", "events", multiple=True, required=True,
@@ -866,13 +842,13 @@ def webhooks_list(ctx: click.Context, sandbox: bool, base_url: str | None, as_js
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (with the secret).")
 @click.pass_context
 def webhooks_create(
-    ctx: click.Context, sandbox: bool, base_url: str | None, name: str, url: str, events: tuple[str, ...], as_json: bool
+    ctx: click.Context, sandbox: bool, base_url: str | None, user_id: str | None, name: str, url: str, events: tuple[str, ...], as_json: bool
 ) -> None:
     """Create a webhook. Its secret is shown once: give it to `bulkpost webhooks listen --secret`."""
     from .webhooks import parse_events
 
     chosen = parse_events(events)
-    client = _issue8_client(ctx, sandbox, base_url)
+    client = _issue8_client(ctx, sandbox, base_url, user_id)
     hook = client.create_webhook(name=name, url=url, events=chosen)
     secret = hook.secret.get_secret_value() if hook.secret is not None else None
     if as_json:
@@ -885,7 +861,7 @@ def webhooks_create(
 
 
 @webhooks.command("update")
-@_issue8_api_options
+@_api_options
 @click.argument("webhook_id")
 @click.option("--name", default=None)
 @click.option("--url", default=None)
@@ -896,6 +872,7 @@ def webhooks_update(
     ctx: click.Context,
     sandbox: bool,
     base_url: str | None,
+    user_id: str | None,
     webhook_id: str,
     name: str | None,
     url: str | None,
@@ -916,30 +893,30 @@ def webhooks_update(
         changes["is_active"] = active
     if not changes:
         raise click.UsageError("nothing to change: give --name, --url, --event, --enable or --disable")
-    client = _issue8_client(ctx, sandbox, base_url)
+    client = _issue8_client(ctx, sandbox, base_url, user_id)
     hook = client.update_webhook(webhook_id, **changes)
     click.echo(f"Updated webhook {hook.id}: {hook.name} -> {hook.url} [{', '.join(hook.events)}]"
                f"{'' if hook.is_active is None else (' active' if hook.is_active else ' disabled')}")
 
 
 @webhooks.command("delete")
-@_issue8_api_options
+@_api_options
 @click.argument("webhook_id")
 @click.pass_context
-def webhooks_delete(ctx: click.Context, sandbox: bool, base_url: str | None, webhook_id: str) -> None:
+def webhooks_delete(ctx: click.Context, sandbox: bool, base_url: str | None, user_id: str | None, webhook_id: str) -> None:
     """Delete a webhook."""
-    client = _issue8_client(ctx, sandbox, base_url)
+    client = _issue8_client(ctx, sandbox, base_url, user_id)
     client.delete_webhook(webhook_id)
     click.echo(f"Deleted webhook {webhook_id}")
 
 
 @webhooks.command("rotate-secret")
-@_issue8_api_options
+@_api_options
 @click.argument("webhook_id")
 @click.pass_context
-def webhooks_rotate(ctx: click.Context, sandbox: bool, base_url: str | None, webhook_id: str) -> None:
+def webhooks_rotate(ctx: click.Context, sandbox: bool, base_url: str | None, user_id: str | None, webhook_id: str) -> None:
     """Give a webhook a new secret (the old one stops working at once)."""
-    client = _issue8_client(ctx, sandbox, base_url)
+    client = _issue8_client(ctx, sandbox, base_url, user_id)
     value = client.regenerate_webhook_secret(webhook_id)
     click.echo(f"New secret for webhook {webhook_id} (shown once, store it now): {value}")
 
@@ -955,12 +932,12 @@ def workspace_users() -> None:
 
 
 @workspace_users.command("list")
-@_issue8_api_options
+@_api_options
 @click.option("--json", "as_json", is_flag=True, help="Print the users as JSON.")
 @click.pass_context
-def workspace_users_list(ctx: click.Context, sandbox: bool, base_url: str | None, as_json: bool) -> None:
+def workspace_users_list(ctx: click.Context, sandbox: bool, base_url: str | None, user_id: str | None, as_json: bool) -> None:
     """List the managed users (their ids go into a post sheet's `user` column)."""
-    client = _issue8_client(ctx, sandbox, base_url)
+    client = _issue8_client(ctx, sandbox, base_url, user_id)
     users = list(client.list_workspace_users())
     if as_json:
         _echo_json([_dump(u) for u in users])
@@ -972,40 +949,40 @@ def workspace_users_list(ctx: click.Context, sandbox: bool, base_url: str | None
 
 
 @workspace_users.command("create")
-@_issue8_api_options
+@_api_options
 @click.argument("email")
 @click.option("--name", "display_name", default=None, help="Display name.")
 @click.pass_context
 def workspace_users_create(
-    ctx: click.Context, sandbox: bool, base_url: str | None, email: str, display_name: str | None
+    ctx: click.Context, sandbox: bool, base_url: str | None, user_id: str | None, email: str, display_name: str | None
 ) -> None:
     """Create a managed user."""
-    client = _issue8_client(ctx, sandbox, base_url)
+    client = _issue8_client(ctx, sandbox, base_url, user_id)
     kwargs = {"display_name": display_name} if display_name else {}
     user = client.create_workspace_user(username=email, **kwargs)
     click.echo(f"Created managed user {user.id} ({user.username})")
 
 
 @workspace_users.command("remove")
-@_issue8_api_options
-@click.argument("user_id")
+@_api_options
+@click.argument("managed_id", metavar="USER_ID")
 @click.pass_context
-def workspace_users_remove(ctx: click.Context, sandbox: bool, base_url: str | None, user_id: str) -> None:
+def workspace_users_remove(ctx: click.Context, sandbox: bool, base_url: str | None, user_id: str | None, managed_id: str) -> None:
     """Detach a managed user from the workspace (the Publora account itself is kept)."""
-    client = _issue8_client(ctx, sandbox, base_url)
-    client.delete_workspace_user(user_id)
-    click.echo(f"Removed managed user {user_id} from the workspace")
+    client = _issue8_client(ctx, sandbox, base_url, user_id)
+    client.delete_workspace_user(managed_id)
+    click.echo(f"Removed managed user {managed_id} from the workspace")
 
 
 @workspace_users.command("api-key")
-@_issue8_api_options
-@click.argument("user_id")
+@_api_options
+@click.argument("managed_id", metavar="USER_ID")
 @click.option("--output", "output", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write the new key to this file (created readable by you only).")
 @click.option("--show", is_flag=True, help="Print the new key on the terminal instead.")
 @click.pass_context
 def workspace_users_api_key(
-    ctx: click.Context, sandbox: bool, base_url: str | None, user_id: str, output: str | None, show: bool
+    ctx: click.Context, sandbox: bool, base_url: str | None, user_id: str | None, managed_id: str, output: str | None, show: bool
 ) -> None:
     """Mint a new API key for a managed user (it replaces their previous key).
 
@@ -1013,42 +990,42 @@ def workspace_users_api_key(
     """
     if not output and not show:
         raise click.UsageError("say where the new key goes: --output FILE, or --show to print it")
-    client = _issue8_client(ctx, sandbox, base_url)
-    answer = client.workspace_user_api_key(user_id)
+    client = _issue8_client(ctx, sandbox, base_url, user_id)
+    answer = client.workspace_user_api_key(managed_id)
     key = answer.api_key.get_secret_value()
     if output:
         fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(key + "\n")
-        click.echo(f"New API key for {user_id} written to {output} (the previous key no longer works)")
+        click.echo(f"New API key for {managed_id} written to {output} (the previous key no longer works)")
     else:
         click.echo(key)
 
 
 @workspace_users.command("connection-url")
-@_issue8_api_options
-@click.argument("user_id")
+@_api_options
+@click.argument("managed_id", metavar="USER_ID")
 @click.option("--expires-in-days", type=click.IntRange(min=1), default=None, help="Link lifetime (Publora's default: 90).")
 @click.option("--rotate", is_flag=True, help="Invalidate the previous link.")
 @click.pass_context
 def workspace_users_connection_url(
-    ctx: click.Context, sandbox: bool, base_url: str | None, user_id: str, expires_in_days: int | None, rotate: bool
+    ctx: click.Context, sandbox: bool, base_url: str | None, user_id: str | None, managed_id: str, expires_in_days: int | None, rotate: bool
 ) -> None:
     """The link a managed user opens to connect their own social accounts."""
-    client = _issue8_client(ctx, sandbox, base_url)
+    client = _issue8_client(ctx, sandbox, base_url, user_id)
     kwargs: dict[str, Any] = {}
     if expires_in_days is not None:
         kwargs["expires_in_days"] = expires_in_days
     if rotate:
         kwargs["rotate"] = True
-    link = client.workspace_user_connection_url(user_id, **kwargs)
+    link = client.workspace_user_connection_url(managed_id, **kwargs)
     click.echo(link.url)
     if link.token_expires_at:
         click.echo(f"expires {link.token_expires_at}", err=True)
 
 
 @workspace.command("import")
-@_issue8_api_options
+@_api_options
 @click.argument("users_sheet", type=click.Path(dir_okay=False))
 @click.option("--results", "results", type=click.Path(dir_okay=False), default=None,
               help="Where to write the results (default: USERS.results.csv or .xlsx beside the sheet).")
@@ -1061,6 +1038,7 @@ def workspace_import(
     ctx: click.Context,
     sandbox: bool,
     base_url: str | None,
+    user_id: str | None,
     users_sheet: str,
     results: str | None,
     no_connection_urls: bool,
@@ -1075,7 +1053,7 @@ def workspace_import(
     """
     from .workspace import import_users
 
-    client = _issue8_client(ctx, sandbox, base_url)
+    client = _issue8_client(ctx, sandbox, base_url, user_id)
     done = import_users(
         client,
         users_sheet,
@@ -1132,6 +1110,8 @@ def webhooks_listen(
 
     try:
         serve_webhooks(receiver, host=host, port=port, on_ready=ready)
+    except KeyboardInterrupt:
+        pass  # uvicorn shut down cleanly and re-raised the Ctrl-C: that is how the listener stops
     finally:
         for _, journal in batches:
             journal.close()

@@ -124,3 +124,57 @@ def test_statistics_go_into_the_results_file(clean_sandbox: SandboxServer, clien
     ws = openpyxl.load_workbook(xlsx).worksheets[0]
     head = [c.value for c in ws[1]]
     assert ws.cell(row=2, column=head.index("reactions") + 1).value == expected["reactions"]
+
+
+def test_analytics_command_on_a_scheduled_batch(clean_sandbox: SandboxServer, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from bulkpost.cli import cli
+
+    when = (datetime.now(timezone.utc) + timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:00Z")
+    sheet = tmp_path / "week.csv"
+    sheet.write_text(
+        "content,platforms,scheduled_time\n"
+        f'Launch day,"{LINKEDIN}; {MASTODON}; {TWITTER}",{when}\n'
+        f"Bluesky only,{BLUESKY},{when}\n",
+        encoding="utf-8",
+    )
+    env = {"PUBLORA_API_KEY": clean_sandbox.api_key}
+    runner = CliRunner()
+    assert runner.invoke(cli, ["schedule", str(sheet), "--base-url", clean_sandbox.base_url, "--yes", "--quiet"], env=env).exit_code == 0
+    before = runner.invoke(cli, ["analytics", str(sheet), "--base-url", clean_sandbox.base_url], env=env)
+    assert before.exit_code == 0, before.output
+    assert "0 of 4 platform posts have statistics" in before.output and "not published (scheduled)" in before.output
+
+    clean_sandbox.control.advance_clock(3600)
+    result = runner.invoke(cli, ["analytics", str(sheet), "--base-url", clean_sandbox.base_url], env=env)
+    assert result.exit_code == 0, result.output
+    assert "3 of 4 platform posts have statistics" in result.output
+    assert "no analytics in Publora for this network" in result.output  # X
+    out_csv = tmp_path / "week.analytics.csv"
+    assert f"CSV: {out_csv}; results: {tmp_path / 'week.results.csv'}" in result.output
+    with open(out_csv, encoding="utf-8-sig", newline="") as fh:
+        lines = list(csv.DictReader(fh))
+    assert sorted((r["row"], r["platform"]) for r in lines) == [("2", "linkedin"), ("2", "mastodon"), ("2", "twitter"), ("3", "bluesky")]
+    with open(tmp_path / "week.results.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    per_row: dict[str, int] = {}
+    for r in lines:
+        if r["reactions"]:
+            per_row[r["row"]] = per_row.get(r["row"], 0) + int(r["reactions"])
+    assert [int(r["reactions"]) for r in rows] == [per_row["2"], per_row["3"]]
+    assert rows[0]["status"] == "scheduled" and rows[0]["analytics_fetched_at"]
+
+    as_json = runner.invoke(cli, ["analytics", str(sheet), "--base-url", clean_sandbox.base_url, "--json"], env=env)
+    assert {d["platform"] for d in __import__("json").loads(as_json.output)} == {"linkedin", "mastodon", "twitter", "bluesky"}
+
+
+def test_analytics_without_a_batch_is_a_clear_error(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from bulkpost.cli import cli
+
+    sheet = tmp_path / "never.csv"
+    sheet.write_text("content,platforms,scheduled_time\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["analytics", str(sheet)], env={"PUBLORA_API_KEY": "sk_test.x"})
+    assert result.exit_code == 2 and "no journal" in result.output and "Traceback" not in result.output

@@ -242,3 +242,79 @@ def test_webhook_commands_against_the_sandbox(clean_sandbox: SandboxServer) -> N
     assert runner.invoke(cli, ["webhooks", "list"], env=env).output.startswith("No webhooks.")
     gone = runner.invoke(cli, ["webhooks", "delete", hook_id], env=env)
     assert gone.exit_code == 1 and "Traceback" not in gone.output and "Webhook not found" in gone.output
+
+
+# --- listen: the batch's journal and results follow Publora's events ----------------------
+
+import csv  # noqa: E402
+import os  # noqa: E402
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _sheet(folder: Path) -> Path:
+    when = (datetime.now(timezone.utc) + timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:00Z")
+    path = folder / "week.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["content", "platforms", "scheduled_time", "status"])
+        w.writerow(["Launch day on two networks", "linkedin-Tz9W5i6ZYG; mastodon-109876543210", when, ""])
+        w.writerow(["Launch day on X", "twitter-1502345678901234567", when, ""])
+        w.writerow(["Still a draft", "linkedin-Tz9W5i6ZYG", "", "draft"])
+    return path
+
+
+def test_listen_updates_the_batch_journal_and_results(clean_sandbox: SandboxServer, client: PubloraClient, tmp_path: Path) -> None:
+    from bulkpost.journal import Journal, default_journal_path
+
+    sheet = _sheet(tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PUBLORA_", "BULKPOST_"))}
+    env.update(PUBLORA_API_KEY=clean_sandbox.api_key, PYTHONPATH=str(ROOT))
+    scheduled = CliRunner().invoke(cli, ["schedule", str(sheet), "--base-url", clean_sandbox.base_url, "--yes", "--quiet"],
+                                   env={"PUBLORA_API_KEY": clean_sandbox.api_key})
+    assert scheduled.exit_code == 0, scheduled.output
+    results = tmp_path / "week.results.csv"
+    assert [r["result_status"] for r in csv.DictReader(results.read_text(encoding="utf-8").splitlines())] == ["scheduled", "scheduled", "draft"]
+
+    port = free_port()
+    hook = client.create_webhook(name="listen", url=f"http://127.0.0.1:{port}/publora",
+                                 events=["post.published", "post.failed", "post.demoted"])
+    assert hook.secret is not None
+    env["BULKPOST_WEBHOOK_SECRET"] = hook.secret.get_secret_value()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bulkpost", "webhooks", "listen", str(sheet), "--port", str(port)],
+        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert first.startswith(f"Listening on http://127.0.0.1:{port}/"), first + proc.stderr.read()  # type: ignore[union-attr]
+        # an unsigned request is refused, and changes nothing
+        with httpx.Client(trust_env=False) as http:
+            forged = envelope("post.failed", postGroupId="b" * 24)
+            assert http.post(f"http://127.0.0.1:{port}/publora", content=forged).status_code == 401
+        clean_sandbox.control.configure(fail_platforms=["twitter"])
+        answer = clean_sandbox.control.advance_clock(3600)
+        assert len(answer["processed"]) == 2 and answer["webhooksDelivered"] == 3
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "Stopped. 3 event(s) received, 0 repeated, 1 rejected." in out
+    assert "post.failed" in out and "is now failed" in out and "is now published" in out
+
+    rows = list(csv.DictReader(results.read_text(encoding="utf-8").splitlines()))
+    assert [r["result_status"] for r in rows] == ["published", "failed", "draft"]
+    assert "twitter" in rows[1]["error"]
+    with Journal(default_journal_path(sheet)) as journal:
+        by_row = {e.row_number: e for e in journal.entries()}
+    assert by_row[2].remote_status == "published" and by_row[3].remote_status == "failed"
+    platforms = {p["platform"]: p for p in (by_row[2].remote_detail or {})["platforms"]}
+    assert platforms["linkedin"]["posted_id"].startswith("urn:li:") and platforms["mastodon"]["status"] == "published"
+    # the events agree with what get-post says
+    live = client.get_post(by_row[2].post_group_id or "")
+    assert {p.platform: p.posted_id for p in live.posts} == {k: v["posted_id"] for k, v in platforms.items()}
