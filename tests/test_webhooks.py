@@ -299,7 +299,7 @@ def test_listen_updates_the_batch_journal_and_results(clean_sandbox: SandboxServ
             assert http.post(f"http://127.0.0.1:{port}/publora", content=forged).status_code == 401
         clean_sandbox.control.configure(fail_platforms=["twitter"])
         answer = clean_sandbox.control.advance_clock(3600)
-        assert len(answer["processed"]) == 2 and answer["webhooksDelivered"] == 3
+        assert len(answer["processed"]) == 2
     finally:
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
