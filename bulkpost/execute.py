@@ -883,11 +883,14 @@ class _Run:
     # -- --update-changed --------------------------------------------------------------
 
     def update_changed_row(self, rp: RowPlan, decision: RowDecision, warnings: list[str]) -> RowResult:
-        old = sorted((e for e in decision.entries if e.state != "cancelled"), key=lambda x: x.group_index)
-        same_shape = len(old) == len(rp.groups) and all(
-            o.post_group_id and o.state == "done" and o.media_hash == g.media_hash for o, g in zip(old, rp.groups)
-        )
-        if not same_shape:
+        """``--update-changed``: apply the row's new content to the post groups it already has.
+
+        Text, targets, time, status, settings and first comment are patched with update-post;
+        changed media are replaced (the group's files deleted, the new ones uploaded in order).
+        A row that now splits into a different number of groups cannot be applied in place.
+        """
+        old = sorted((e for e in decision.entries if e.state not in ("cancelled", "superseded")), key=lambda x: x.group_index)
+        if len(old) != len(rp.groups) or not all(o.post_group_id for o in old):
             ids = ", ".join(e.post_group_id for e in old if e.post_group_id)
             return RowResult(
                 rp.number,
@@ -895,13 +898,26 @@ class _Run:
                 warnings=warnings,
                 error_code="ROW_CHANGED_CANNOT_UPDATE",
                 error=(
-                    f"this row changed since it was sent as post group(s) {ids}, and the change (media or the split into "
-                    "groups) cannot be applied in place. Cancel those post groups with `bulkpost cancel`, then schedule again."
+                    f"this row changed since it was sent as post group(s) {ids}, and it now splits into "
+                    f"{len(rp.groups)} post group(s) instead of {len(old)}, which cannot be applied in place. "
+                    "Cancel those post groups with `bulkpost cancel`, then schedule again."
                 ),
             )
         outcomes = []
         for o, g in zip(old, rp.groups):
             client = self.client_for(g.user)
+            if self.abort_event.is_set():
+                outcomes.append(GroupOutcome(g.index, NOT_ATTEMPTED, o.post_group_id, None, g.targets, [], "INTERRUPTED", self.stop_text()))
+                continue
+            try:
+                if o.media_hash != g.media_hash:
+                    self.replace_media(o, g, client)
+            except _GroupFailed as exc:
+                outcomes.append(GroupOutcome(g.index, FAILED, o.post_group_id, None, g.targets, [], exc.code, exc.message))
+                continue
+            except _Aborted:
+                outcomes.append(GroupOutcome(g.index, NOT_ATTEMPTED, o.post_group_id, None, g.targets, [], "INTERRUPTED", self.stop_text()))
+                continue
             key = g.key("update", o.schedule_attempt)
             sid = self.journal.step_started(o.id, "update-changed", key=key)
             body = g.create_body()
@@ -917,15 +933,53 @@ class _Run:
                     first_comment=body.get("firstComment"),
                     idempotency_key=key,
                 )
+            except _Aborted:
+                self.journal.step_finished(sid, o.id, "not sent")
+                outcomes.append(GroupOutcome(g.index, NOT_ATTEMPTED, o.post_group_id, None, g.targets, [], "INTERRUPTED", self.stop_text()))
+                continue
             except APIError as exc:
                 f = self.fail(sid, o, exc, attempt_field="schedule_attempt", keep_state=True)
                 outcomes.append(GroupOutcome(g.index, FAILED, o.post_group_id, None, g.targets, [], f.code, f.message))
                 continue
             when = _attr(res, "scheduled_time", "scheduledTime")
-            self.journal.step_finished(sid, o.id, "ok", {"scheduled_time": when}, state="done", result_status=g.status, effective_time=str(when) if when else None, warnings=_warning_texts(_attr(res, "warnings")), error=None, error_code=None, outcome_unknown=False)
+            self.journal.step_finished(
+                sid,
+                o.id,
+                "ok",
+                {"scheduled_time": when},
+                state="done",
+                result_status=g.status,
+                effective_time=str(when) if when else None,
+                warnings=_warning_texts(_attr(res, "warnings")),
+                error=None,
+                error_code=None,
+                outcome_unknown=False,
+            )
             self.journal.rekey(o.id, g)
-            outcomes.append(GroupOutcome(g.index, g.status, o.post_group_id, str(when) if when else None, g.targets, ["updated the existing post group (the row changed)"]))
+            outcomes.append(
+                GroupOutcome(g.index, g.status, o.post_group_id, str(when) if when else None, g.targets, ["updated the existing post group (the row changed)"])
+            )
         return self.aggregate(rp, outcomes, warnings)
+
+    def replace_media(self, o: GroupEntry, g: PostGroupPlan, client: Any) -> None:
+        """Delete every file the post group has on Publora, then upload the row's files in order.
+
+        Safe to repeat: a run killed half-way leaves the journal entry under the old content, so
+        the next ``--update-changed`` run clears the group's media again and starts over.
+        """
+        sid = self.journal.step_started(o.id, "replace-media:list")
+        try:
+            remote = self.call(client.get_post, o.post_group_id)
+        except APIError as exc:
+            raise self.fail(sid, o, exc, attempt_field="schedule_attempt", keep_state=True) from exc
+        self.journal.step_finished(sid, o.id, "ok")
+        for item in _attr(remote, "media") or []:
+            mid = _attr(item, "media_id", "mediaId")
+            if mid:
+                self.delete_media(o, None, str(mid), client)
+        self.journal.reset_uploads(o.id, mode="upload")
+        if g.media:
+            self.uploads(g, self.journal.get(o.id), client)
 
 
 def execute_plan(

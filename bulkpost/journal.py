@@ -538,6 +538,12 @@ class Journal:
         with self._tx() as db:
             db.execute(f"UPDATE uploads SET {cols} WHERE group_id = ? AND idx = ?", (*fields.values(), group_id, idx))
 
+    def reset_uploads(self, group_id: int, **fields: Any) -> None:
+        """Forget a group's uploads (its media were deleted on Publora) and set group fields."""
+        with self._tx() as db:
+            db.execute("DELETE FROM uploads WHERE group_id = ?", (group_id,))
+            self._set(db, group_id, fields)
+
     def rekey(self, group_id: int, group: PostGroupPlan) -> None:
         """Point an entry at a planned group's new content (after ``--update-changed`` updated it)."""
         with self._tx() as db:

@@ -375,3 +375,37 @@ def test_rows_of_a_managed_user_use_its_connections(clean_sandbox: Any, tmp_path
     assert owners["For us"] == clean_sandbox.owner_id
     again, _ = run(clean_sandbox, sheet)
     assert [r.decision for r in again.rows] == ["done", "done"] and len(groups(clean_sandbox)) == 2
+
+
+def test_update_changed_replaces_media_in_order(clean_sandbox: Any, tmp_path: Path) -> None:
+    rows = [{"content": "Pictures", "platforms": INSTAGRAM, "scheduled_time": "2031-04-24T10:00:00Z", "media": CAROUSEL}]
+    sheet = write_sheet(tmp_path, rows)
+    first, _ = run(clean_sandbox, sheet)
+    (pid,) = first.rows[0].post_group_ids
+    rows[0]["media"] = "media/carousel-3.jpg; media/launch-cover.jpg"
+    rows[0]["content"] = "Pictures, new selection"
+    write_sheet(tmp_path, rows)
+    skipped, _ = run(clean_sandbox, sheet)
+    assert skipped.rows[0].error_code == "ROW_CHANGED"
+    assert media_names(clean_sandbox, pid) == ["carousel-1.jpg", "carousel-2.jpg", "carousel-3.jpg"]
+    updated, _ = run(clean_sandbox, sheet, update_changed=True)
+    assert updated.rows[0].status == "scheduled", updated.rows[0].error
+    assert updated.rows[0].post_group_ids == [pid]
+    assert media_names(clean_sandbox, pid) == ["carousel-3.jpg", "launch-cover.jpg"]
+    (g,) = groups(clean_sandbox)
+    assert (g["content"], g["status"]) == ("Pictures, new selection", "scheduled")
+    assert len(clean_sandbox.control.state()["media"]) == 2  # the old files are gone
+    again, _ = run(clean_sandbox, sheet)
+    assert again.rows[0].decision == "done"
+
+
+def test_update_changed_refuses_a_different_split(clean_sandbox: Any, tmp_path: Path) -> None:
+    rows = [{"content": "Same for all", "platforms": f"{X}; {LINKEDIN}", "scheduled_time": "2031-04-24T10:00:00Z"}]
+    sheet = write_sheet(tmp_path, rows)
+    run(clean_sandbox, sheet)
+    rows[0]["content_linkedin"] = "Now LinkedIn gets its own text"
+    write_sheet(tmp_path, rows)
+    res, _ = run(clean_sandbox, sheet, update_changed=True)
+    assert res.rows[0].status == "failed" and res.rows[0].error_code == "ROW_CHANGED_CANNOT_UPDATE"
+    assert "splits into 2 post group(s) instead of 1" in (res.rows[0].error or "")
+    assert len(groups(clean_sandbox)) == 1
