@@ -456,7 +456,7 @@ def _interrupts(stop: Any, abort: Any, quiet: bool) -> Iterator[None]:
 @click.option("--skip-invalid", is_flag=True, help="Schedule the valid rows and report invalid ones as skipped.")
 @click.option("--update-changed", is_flag=True, help="Update the post groups of rows that changed since they were sent.")
 @click.option("--strict", is_flag=True, help="Stricter validation (e.g. over-long X text is an error).")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), help="Results file (.csv, .xlsx, .json).")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), help="Results file (.csv, .xlsx, .json), or an .html page of the batch (the results file then goes to its default place).")
 @click.option("--journal", "journal_path", type=click.Path(dir_okay=False, path_type=Path), help="Where the journal lives.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars and no plan summary.")
 def schedule(
@@ -570,8 +570,13 @@ def schedule(
             finally:
                 progress.close()
             records = collect_results(sheet.rows, report, plan, results)
-            out = report_path or default_results_path(sheet_path)
+            html_out = report_path if report_path is not None and report_path.suffix.lower() in (".html", ".htm") else None
+            out = (report_path if html_out is None else None) or default_results_path(sheet_path)
             write_results(out, sheet, records, extra={"run": results.to_dict()})
+            if html_out is not None:  # --report x.html: the page to look at, beside the results file
+                from .html_report import write_html_report
+
+                write_html_report(report, html_out, results=records)
         finally:
             journal.close()
     counts: dict[str, int] = {}
@@ -597,6 +602,8 @@ def schedule(
     elif results.interrupted:
         click.echo("Interrupted: run the same command again to continue.", err=True)
     click.echo(f"Results: {out}")
+    if html_out is not None:
+        click.echo(f"HTML report: {html_out}")
     sys.exit(exit_code_for(records, results.stopped is not None))
 
 
