@@ -351,3 +351,22 @@ def test_sample_week_renders_in_chromium(tmp_path: Path) -> None:
         assert html.escape(first_words, quote=False) in dom
     assert dom.count('class="chip net-') == sum(len(p.targets) or 1 for p in report.posts)
     assert len(re.findall(r'<img src="data:image/jpeg;base64,', dom)) >= 3
+
+
+def test_schedule_report_html_has_the_run_results(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from bulkpost.cli import cli
+
+    shutil.copytree(SAMPLES, tmp_path / "samples")
+    sheet = tmp_path / "samples" / "week.csv"
+    out = tmp_path / "week.html"
+    result = CliRunner().invoke(cli, ["schedule", str(sheet), "--sandbox", "--yes", "--quiet", "--report", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"HTML report: {out}" in result.output
+    assert (tmp_path / "samples" / "week.results.csv").exists()  # the results file still goes to its place
+    page = out.read_text(encoding="utf-8")
+    cards = {v: int(k) for k, v in re.findall(r'<div class="num">(\d+)</div><div class="lbl">([^<]+)</div>', page)}
+    assert cards["scheduled"] == 11 and cards["draft"] == 1 and cards["failed"] == 0
+    assert "all rows sent" in page
+    assert len(re.findall(r'<span class="status st-scheduled">scheduled</span>', page)) == 11
