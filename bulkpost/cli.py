@@ -733,14 +733,17 @@ def _update_results_from_journal(sheet_path: Path, sheet_name: str | None, repor
             status = "partially_published"
         elif remote and all(r == "published" for r in remote):
             status = "published"
+        elif "draft" in remote:
+            status = "draft"  # Publora says draft (e.g. demoted by a media change): it will not go out
         else:
             status = p.status if p else "scheduled"
+        demoted = bool(errs) and all(x.startswith("demoted to draft") for x in errs)
         records[row.number] = ResultRecord(
             status,
             [e.post_group_id for e in es],
             min((e.effective_time for e in es if e.effective_time), default=None),
             [w for e in es for w in e.warnings],
-            "PUBLISH_FAILED" if errs else None,
+            ("POST_DEMOTED" if demoted else "PUBLISH_FAILED") if errs else None,
             "; ".join(errs) or None,
         )
     write_results(out, sheet, records)

@@ -265,6 +265,7 @@ def _sheet(folder: Path) -> Path:
         w.writerow(["Launch day on two networks", "linkedin-Tz9W5i6ZYG; mastodon-109876543210", when, ""])
         w.writerow(["Launch day on X", "twitter-1502345678901234567", when, ""])
         w.writerow(["Still a draft", "linkedin-Tz9W5i6ZYG", "", "draft"])
+        w.writerow(["Will get a file later", "bluesky-did:plc:abc123xyz", when, ""])
     return path
 
 
@@ -278,7 +279,7 @@ def test_listen_updates_the_batch_journal_and_results(clean_sandbox: SandboxServ
                                    env={"PUBLORA_API_KEY": clean_sandbox.api_key})
     assert scheduled.exit_code == 0, scheduled.output
     results = tmp_path / "week.results.csv"
-    assert [r["result_status"] for r in csv.DictReader(results.read_text(encoding="utf-8").splitlines())] == ["scheduled", "scheduled", "draft"]
+    assert [r["result_status"] for r in csv.DictReader(results.read_text(encoding="utf-8").splitlines())] == ["scheduled", "scheduled", "draft", "scheduled"]
 
     port = free_port()
     hook = client.create_webhook(name="listen", url=f"http://127.0.0.1:{port}/publora",
@@ -297,6 +298,10 @@ def test_listen_updates_the_batch_journal_and_results(clean_sandbox: SandboxServ
         with httpx.Client(trust_env=False) as http:
             forged = envelope("post.failed", postGroupId="b" * 24)
             assert http.post(f"http://127.0.0.1:{port}/publora", content=forged).status_code == 401
+        # attaching a file to a scheduled post demotes it to draft (post.demoted)
+        with Journal(default_journal_path(sheet)) as journal:
+            row5 = next(e for e in journal.entries() if e.row_number == 5)
+        client.get_upload_url(post_group_id=row5.post_group_id or "", file_name="late.jpg", content_type="image/jpeg")
         clean_sandbox.control.configure(fail_platforms=["twitter"])
         answer = clean_sandbox.control.advance_clock(3600)
         assert len(answer["processed"]) == 2
@@ -304,12 +309,13 @@ def test_listen_updates_the_batch_journal_and_results(clean_sandbox: SandboxServ
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
-    assert "Stopped. 3 event(s) received, 0 repeated, 1 rejected." in out
+    assert "Stopped. 4 event(s) received, 0 repeated, 1 rejected." in out
     assert "post.failed" in out and "is now failed" in out and "is now published" in out
 
     rows = list(csv.DictReader(results.read_text(encoding="utf-8").splitlines()))
-    assert [r["result_status"] for r in rows] == ["published", "failed", "draft"]
-    assert "twitter" in rows[1]["error"]
+    assert [r["result_status"] for r in rows] == ["published", "failed", "draft", "draft"]
+    assert "twitter" in rows[1]["error"] and rows[1]["error_code"] == "PUBLISH_FAILED"
+    assert rows[3]["error_code"] == "POST_DEMOTED" and "demoted to draft: media_changed (attach)" in rows[3]["error"]
     with Journal(default_journal_path(sheet)) as journal:
         by_row = {e.row_number: e for e in journal.entries()}
     assert by_row[2].remote_status == "published" and by_row[3].remote_status == "failed"
