@@ -704,7 +704,9 @@ def _slots(obj: Any) -> dict[str, Any]:
     return {k: getattr(obj, k) for k in obj.__slots__}
 
 
-def _update_results_from_journal(sheet_path: Path, sheet_name: str | None, report_path: Path | None, entries: list[Any]) -> None:
+def _update_results_from_journal(
+    sheet_path: Path, sheet_name: str | None, report_path: Path | None, entries: list[Any], *, quiet: bool = False
+) -> None:
     """Rewrite the results file's status columns with what Publora reported."""
     from .load import load_sheet
     from .results import ResultRecord, default_results_path, split_results_columns, write_results
@@ -747,7 +749,8 @@ def _update_results_from_journal(sheet_path: Path, sheet_name: str | None, repor
             "; ".join(errs) or None,
         )
     write_results(out, sheet, records)
-    click.echo(f"Results: {out}")
+    if not quiet:
+        click.echo(f"Results: {out}")
 
 
 @cli.command()
@@ -1162,9 +1165,14 @@ def _issue8_event_handler(batches: list[tuple[Path | None, Any]]) -> Any:
                 applied = apply_event(journal, event)
                 if applied is None:
                     continue
-                click.echo(f"{line}: row {applied['row']} of {sheet or journal.path} is now {applied['status']}")
+                counts = applied["platforms"]
+                done = ", ".join(f"{n} {k}" for k, n in counts.items() if k in ("published", "failed") and n)
+                click.echo(
+                    f"{line}: row {applied['row']} of {sheet or journal.path}: {applied['status']}"
+                    + (f" ({done} of {sum(counts.values())} networks)" if done else "")
+                )
                 if sheet is not None:
-                    _update_results_from_journal(sheet, None, None, journal.entries())
+                    _update_results_from_journal(sheet, None, None, journal.entries(), quiet=True)
                 return applied
             click.echo(f"{line}: not part of a watched batch")
             return None

@@ -310,7 +310,7 @@ def apply_event(journal: Any, event: WebhookEvent) -> dict[str, Any] | None:
 
     Finds the journal's post group by ``postGroupId``; updates that platform's state (posted id,
     error) and the group's ``remote_status`` as :func:`bulkpost.batch.refresh_status` would.
-    Returns ``{"row": n, "post_group_id": ..., "status": ...}``, or None when the post group is
+    Returns ``{"row": n, "post_group_id": ..., "status": ..., "platforms": {state: count}}``, or None when the post group is
     not part of this batch (or the event is not one the batch tracks).
     """
     if event.event not in RECEIVED_EVENTS or not event.post_group_id:
@@ -343,4 +343,8 @@ def apply_event(journal: Any, event: WebhookEvent) -> dict[str, Any] | None:
                 errors.append(note)
         status = group_status(items, status if status not in (None, "draft") else "scheduled")
     journal.update(entry.id, remote_status=status, remote_detail={"platforms": items, "errors": errors})
-    return {"row": entry.row_number, "post_group_id": entry.post_group_id, "status": status}
+    counts: dict[str, int] = {}
+    for i in items:
+        key = str(i.get("status") or "unknown")
+        counts[key] = counts.get(key, 0) + 1
+    return {"row": entry.row_number, "post_group_id": entry.post_group_id, "status": status, "platforms": counts}

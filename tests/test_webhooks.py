@@ -310,7 +310,10 @@ def test_listen_updates_the_batch_journal_and_results(clean_sandbox: SandboxServ
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "Stopped. 4 event(s) received, 0 repeated, 1 rejected." in out
-    assert "post.failed" in out and "is now failed" in out and "is now published" in out
+    assert f"twitter: row 3 of {sheet}: failed (1 failed of 1 networks)" in out
+    assert f"row 2 of {sheet}: published (2 published of 2 networks)" in out  # after the second network
+    assert f"post.demoted {row5.post_group_id}: row 5 of {sheet}: draft" in out
+    assert "Results:" not in out
 
     rows = list(csv.DictReader(results.read_text(encoding="utf-8").splitlines()))
     assert [r["result_status"] for r in rows] == ["published", "failed", "draft", "draft"]
