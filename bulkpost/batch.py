@@ -68,7 +68,9 @@ def connection_facts(connections: dict[str | None, list[Any]]) -> dict[str, dict
     return facts
 
 
-def online_rule_context(client: Any, connections: dict[str | None, list[Any]], *, strict: bool = False) -> tuple[Any, list[str]]:
+def online_rule_context(
+    client: Any, connections: dict[str | None, list[Any]], *, strict: bool = False, **rule_options: Any
+) -> tuple[Any, list[str]]:
     """A ``RuleContext`` with the account's connection facts and the live platform limits.
 
     Returns the context and notes for the user (the live table's date, how it differs from the
@@ -77,7 +79,7 @@ def online_rule_context(client: Any, connections: dict[str | None, list[Any]], *
     """
     from . import rules
 
-    kwargs: dict[str, Any] = {"strict": strict, "connections": connection_facts(connections)}
+    kwargs: dict[str, Any] = {**rule_options, "strict": strict, "connections": connection_facts(connections)}
     notes: list[str] = []
     limits_cls = getattr(rules, "Limits", None)
     if limits_cls is not None and hasattr(limits_cls, "from_response"):
@@ -88,12 +90,14 @@ def online_rule_context(client: Any, connections: dict[str | None, list[Any]], *
             notes.append(f"Could not read Publora's live platform limits ({exc.message}); validated with the shipped snapshot.")
         else:
             kwargs["limits"] = live
-            # Keys the live answer leaves out fall back to the snapshot, and list order does not
-            # matter: neither is a difference worth telling.
+            # Keys the live answer leaves out fall back to the snapshot, list order does not
+            # matter, and 0 vs absent (no minimum, no images) means the same: none of these is
+            # a difference worth telling.
             changes = [
                 c
                 for c in rules.diff_limits(snapshot, live)
                 if c.new is not None
+                and not (c.old in (None, 0) and c.new in (None, 0))
                 and not (isinstance(c.old, list) and isinstance(c.new, list) and sorted(map(str, c.old)) == sorted(map(str, c.new)))
             ]
             note = f"Validated with Publora's live platform limits ({live.updated or 'undated'})"
@@ -112,7 +116,9 @@ def validate_online(client: Any, sheet: Any, **options: Any) -> Any:
 
     users = {str(r.cells["user"].value).strip() for r in sheet.rows if "user" in r.cells and r.cells["user"].value}
     connections = fetch_connections(client, users)
-    ctx, notes = online_rule_context(client, connections, strict=bool(options.get("strict")))
+    ctx, notes = online_rule_context(
+        client, connections, strict=bool(options.get("strict")), **(options.pop("rule_options", None) or {})
+    )
     report = validate(sheet, rule_context=ctx, **options)
     report.notes.extend(notes)
     plan = build_plan(report.valid_posts(), sheet_identity="validate", connections=connections, base_dir=sheet.base_dir)

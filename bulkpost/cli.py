@@ -120,6 +120,26 @@ def _summary_lines(report: Report) -> list[str]:
     return lines
 
 
+def _rule_options(f: Any) -> Any:
+    """The per-network rule settings shared by validate and schedule."""
+    options = [
+        click.option("--hashtag-cap", type=click.IntRange(min=0), default=5, show_default=True,
+                     help="Instagram hashtags allowed per post (5 since Dec 2025; Instagram's API text says 30)."),
+        click.option("--mastodon-limit", type=click.IntRange(min=1), default=500, show_default=True,
+                     help="Characters per post on your Mastodon instance."),
+        click.option("--daily-cap", type=click.IntRange(min=0), default=10, show_default=True,
+                     help="Warn when an account gets more posts than this in one day (0 turns it off)."),
+        click.option("--check-urls", is_flag=True, help="Fetch each media URL's type and size (HEAD, then a ranged GET)."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _rule_kwargs(hashtag_cap: int, mastodon_limit: int, daily_cap: int, check_urls: bool) -> dict[str, Any]:
+    return {"hashtag_cap": hashtag_cap, "mastodon_limit": mastodon_limit, "daily_cap": daily_cap or None, "check_urls": check_urls}
+
+
 @cli.command("validate")
 @click.argument("sheet_path", metavar="SHEET")
 @click.option("--sheet", "sheet_name", metavar="NAME", help="Worksheet of an .xlsx (default: the first with a header row).")
@@ -133,6 +153,7 @@ def _summary_lines(report: Report) -> list[str]:
 @click.option("--sandbox", is_flag=True, help="With --online: check against the built-in sandbox.")
 @click.option("--base-url", metavar="URL", help="With --online: Publora API base URL.")
 @click.option("--user", "user_id", metavar="ID", help="With --online: act as this workspace-managed user.")
+@_rule_options
 @click.pass_context
 def validate_command(
     ctx: click.Context,
@@ -148,6 +169,10 @@ def validate_command(
     sandbox: bool = False,
     base_url: str | None = None,
     user_id: str | None = None,
+    hashtag_cap: int = 5,
+    mastodon_limit: int = 500,
+    daily_cap: int = 10,
+    check_urls: bool = False,
 ) -> None:
     """Check every row of SHEET (.csv or .xlsx) offline, with no API key.
 
@@ -159,6 +184,7 @@ def validate_command(
 
     if report_path is not None and Path(report_path).suffix.lower() not in (".json", ".csv", ".xlsx", ".html", ".htm"):
         raise ConfigError(f"--report {report_path}: the name must end in .json, .csv, .xlsx or .html")
+    rule_kw = _rule_kwargs(hashtag_cap, mastodon_limit, daily_cap, check_urls)
     if online or sandbox or base_url:
         # Online checks (issue 6): live limits, connection facts and network names resolved.
         from .batch import validate_online
@@ -166,9 +192,11 @@ def validate_command(
 
         loaded = load_sheet(sheet_path, sheet=sheet_name)
         with _open_client(sandbox, base_url, user_id, quiet=as_json) as client:
-            report = validate_online(client, loaded, tz=tz, date_format=date_format, min_lead_minutes=min_lead, strict=strict)
+            report = validate_online(client, loaded, tz=tz, date_format=date_format, min_lead_minutes=min_lead,
+                                     strict=strict, rule_options=rule_kw)
     else:
-        report = validate(sheet_path, sheet=sheet_name, tz=tz, date_format=date_format, min_lead_minutes=min_lead, strict=strict)
+        report = validate(sheet_path, sheet=sheet_name, tz=tz, date_format=date_format, min_lead_minutes=min_lead,
+                          strict=strict, rule_options=rule_kw)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -459,6 +487,7 @@ def _interrupts(stop: Any, abort: Any, quiet: bool) -> Iterator[None]:
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), help="Results file (.csv, .xlsx, .json), or an .html page of the batch (the results file then goes to its default place).")
 @click.option("--journal", "journal_path", type=click.Path(dir_okay=False, path_type=Path), help="Where the journal lives.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars and no plan summary.")
+@_rule_options
 def schedule(
     sheet_path: Path,
     sheet_name: str | None,
@@ -476,6 +505,10 @@ def schedule(
     report_path: Path | None,
     journal_path: Path | None,
     quiet: bool,
+    hashtag_cap: int,
+    mastodon_limit: int,
+    daily_cap: int,
+    check_urls: bool,
 ) -> None:
     """Schedule every row of SHEET on Publora; safe to interrupt and to run again.
 
@@ -510,7 +543,9 @@ def schedule(
             journal.bind_endpoint(_endpoint(client, sandbox))
             users = {str(r.cells["user"].value).strip() for r in sheet.rows if "user" in r.cells and r.cells["user"].value}
             connections = fetch_connections(client, users)
-            ctx, limit_notes = online_rule_context(client, connections, strict=strict)
+            ctx, limit_notes = online_rule_context(
+                client, connections, strict=strict, **_rule_kwargs(hashtag_cap, mastodon_limit, daily_cap, check_urls)
+            )
             report = validate(sheet, tz=tz, date_format=date_format, strict=strict, rule_context=ctx)
             report.notes.extend(limit_notes)
             plan = build_plan(
