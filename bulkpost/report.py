@@ -70,7 +70,7 @@ REPORT_COLUMNS: tuple[str, ...] = (
 
 _FILL = {ERROR: "FFC7CE", WARNING: "FFEB9C", "ok": "C6EFCE"}
 # Characters XML 1.0 forbids (openpyxl refuses them); replaced so a report can always be written.
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # not allowed in XML 1.0
 _EXCEL_CELL_MAX = 32_767
 
 
