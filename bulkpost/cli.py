@@ -1262,11 +1262,11 @@ def analytics_command(
     base = default_results_path(sheet_path)
     out_csv = csv_path or base.with_name(base.name.replace(".results.", ".analytics.")).with_suffix(".csv")
     write_analytics_csv(stats, out_csv)
-    results = report_path or base
-    if results.exists() and results.suffix.lower() in (".csv", ".xlsx"):
-        annotate_results(results, stats)
-    else:
-        results = None
+    target = report_path or base
+    results: Path | None = None
+    if target.exists() and target.suffix.lower() in (".csv", ".xlsx"):
+        annotate_results(target, stats)
+        results = target
     if as_json:
         click.echo(json.dumps([s.to_dict() for s in stats], indent=2, ensure_ascii=False))
         return

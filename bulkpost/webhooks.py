@@ -336,7 +336,8 @@ def apply_event(journal: Any, event: WebhookEvent) -> dict[str, Any] | None:
             item.update(status="published", posted_id=data.get("postedId"), error_code=None, error=None,
                         published_at=data.get("publishedAt"))
         else:
-            err = data.get("error") if isinstance(data.get("error"), dict) else {}
+            raw_err = data.get("error")
+            err: dict[str, Any] = raw_err if isinstance(raw_err, dict) else {}
             item.update(status="failed", error_code=err.get("code"), error=err.get("message"), failed_at=data.get("failedAt"))
             note = f"{event.platform}: {err.get('code') or ''} {err.get('message') or ''}".strip()
             if note not in errors:
