@@ -548,6 +548,8 @@ class _Page:
         status_pill = f'<span class="status st-{_e(state)}">{_e(state.replace("_", " "))}</span>' if state else ""
         if post.status == "draft" and state != "draft":
             status_pill += '<span class="status st-draft">draft</span>'
+        if post.user:
+            status_pill += f'<span class="status" title="workspace managed user">as user {_e(post.user)}</span>'
         nets = "".join(
             f'<span class="pill net-{_e(n)}">{_e(display_name(n))}</span>' for n in post.networks
         )

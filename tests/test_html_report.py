@@ -232,6 +232,15 @@ def test_outcomes_accept_objects_and_mappings() -> None:
     assert _outcomes(None) == {}
 
 
+def test_rows_of_managed_users_say_so(tmp_path: Path) -> None:
+    report = week_report(tmp_path)
+    report.posts[0].user = "6b13287523561aa4b91b9d88"
+    page = render_html_report(report)
+    row2 = page.split('id="row-2"', 1)[1].split("</article>", 1)[0]
+    assert "as user 6b13287523561aa4b91b9d88" in row2
+    assert page.count("as user ") == 1
+
+
 def test_write_creates_the_file(tmp_path: Path) -> None:
     out = write_html_report(week_report(tmp_path), tmp_path / "sub" / "report.html")
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
