@@ -327,3 +327,21 @@ def test_listen_updates_the_batch_journal_and_results(clean_sandbox: SandboxServ
     # the events agree with what get-post says
     live = client.get_post(by_row[2].post_group_id or "")
     assert {p.platform: p.posted_id for p in live.posts} == {k: v["posted_id"] for k, v in platforms.items()}
+
+
+def test_listen_misuse_is_one_clear_line(tmp_path: Path) -> None:
+    runner = CliRunner()
+    no_secret = runner.invoke(cli, ["webhooks", "listen", "--port", "0"], env={"BULKPOST_WEBHOOK_SECRET": ""})
+    assert no_secret.exit_code == 2 and "a webhook secret is required" in no_secret.output
+    sheet = tmp_path / "never.csv"
+    sheet.write_text("content\n")
+    no_batch = runner.invoke(cli, ["webhooks", "listen", str(sheet), "--secret", "s"])
+    assert no_batch.exit_code == 2 and "no journal at" in no_batch.output and "Traceback" not in no_batch.output
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    try:
+        taken = runner.invoke(cli, ["webhooks", "listen", "--secret", "s", "--port", str(busy.getsockname()[1])])
+    finally:
+        busy.close()
+    assert taken.exit_code == 2 and "cannot listen on 127.0.0.1" in taken.output
