@@ -247,6 +247,7 @@ def test_webhook_commands_against_the_sandbox(clean_sandbox: SandboxServer) -> N
 # --- listen: the batch's journal and results follow Publora's events ----------------------
 
 import csv  # noqa: E402
+import re  # noqa: E402
 import os  # noqa: E402
 import signal  # noqa: E402
 import subprocess  # noqa: E402
@@ -345,3 +346,23 @@ def test_listen_misuse_is_one_clear_line(tmp_path: Path) -> None:
     finally:
         busy.close()
     assert taken.exit_code == 2 and "cannot listen on 127.0.0.1" in taken.output
+
+
+ISSUE8_COMMANDS = [
+    ["webhooks", "list"], ["webhooks", "create"], ["webhooks", "update"], ["webhooks", "delete"],
+    ["webhooks", "rotate-secret"], ["webhooks", "listen"],
+    ["workspace", "import"], ["workspace", "users", "list"], ["workspace", "users", "create"],
+    ["workspace", "users", "remove"], ["workspace", "users", "api-key"], ["workspace", "users", "connection-url"],
+    ["analytics"],
+]
+
+
+@pytest.mark.parametrize("command", ISSUE8_COMMANDS, ids=" ".join)
+def test_issue8_commands_have_help_and_are_documented(command: list[str]) -> None:
+    result = CliRunner().invoke(cli, [*command, "--help"])
+    assert result.exit_code == 0 and "Usage:" in result.output
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert " ".join(command[1:] if command[0] != "analytics" else ["analytics"]) in readme
+    for option in re.findall(r"(--[a-z][a-z-]+)", result.output):
+        if option != "--help":
+            assert option in readme, (command, option)
