@@ -609,9 +609,19 @@ def schedule(
             out = (report_path if html_out is None else None) or default_results_path(sheet_path)
             write_results(out, sheet, records, extra={"run": results.to_dict()})
             if html_out is not None:  # --report x.html: the page to look at, beside the results file
+                import dataclasses
+
                 from .html_report import write_html_report
 
-                write_html_report(report, html_out, results=records)
+                # the page shows what the online pre-flight found too (e.g. expiring connections)
+                preflight = [*plan.findings, *(f for rp in plan.rows for f in rp.findings)]
+                seen = set(report.findings)
+                extra = []
+                for f in preflight:
+                    if f not in seen:
+                        seen.add(f)
+                        extra.append(f)
+                write_html_report(dataclasses.replace(report, findings=[*report.findings, *extra]), html_out, results=records)
         finally:
             journal.close()
     counts: dict[str, int] = {}

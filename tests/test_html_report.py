@@ -378,4 +378,5 @@ def test_schedule_report_html_has_the_run_results(tmp_path: Path) -> None:
     cards = {v: int(k) for k, v in re.findall(r'<div class="num">(\d+)</div><div class="lbl">([^<]+)</div>', page)}
     assert cards["scheduled"] == 11 and cards["draft"] == 1 and cards["failed"] == 0
     assert "all rows sent" in page
+    assert "CONNECTION_EXPIRING" in page  # the online pre-flight's findings are on the page too
     assert len(re.findall(r'<span class="status st-scheduled">scheduled</span>', page)) == 11
