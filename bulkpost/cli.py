@@ -1199,13 +1199,16 @@ def _issue8_event_handler(batches: list[tuple[Path | None, Any]]) -> Any:
     """The listener's callback: apply the event to the batch that owns the post, echo a line."""
     import threading
 
-    from .webhooks import apply_event
+    from .webhooks import RECEIVED_EVENTS, apply_event
 
     lock = threading.Lock()  # one event at a time: results files are rewritten whole
 
     def handle(event: Any) -> dict[str, Any] | None:
         with lock:
             line = f"{event.event} {event.post_group_id or '-'} {event.platform or ''}".rstrip()
+            if event.event not in RECEIVED_EVENTS:
+                click.echo(f"{line}: received (changes no batch)")
+                return None
             for sheet, journal in batches:
                 applied = apply_event(journal, event)
                 if applied is None:
