@@ -85,6 +85,9 @@ _FALLBACK_LIMITS = {
 
 _STATUSES = ("scheduled", "draft", "failed", "skipped", "not_attempted")
 
+_WEEK_CARDS = 6  # posts per day and network shown as full cards in the week view
+_WEEK_LINES = 10  # then as one-line chips; the rest is counted
+
 _THUMB_BOX = (176, 176)
 _THUMB_QUALITY = 70
 _IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".heic"}
@@ -409,7 +412,9 @@ class _Page:
         parts.append("</section>")
         return "".join(parts)
 
-    def chip(self, post: Post, network: str, when: datetime | None, *, compact: bool = False) -> str:
+    def chip(
+        self, post: Post, network: str, when: datetime | None, *, compact: bool = False, snippet: bool = False
+    ) -> str:
         number = post.row.number
         state = self.row_state(number, network)
         text = _short_text(post.text_for(network) if network != "?" else post.content, 40 if compact else 70)
@@ -424,9 +429,10 @@ class _Page:
         elif state == "draft" or post.status == "draft":
             mark = '<span class="mark draftmark" title="draft">D</span>'
         if compact:
+            shown = _short_text(text, 24) if snippet else label  # in a network's lane the text says more
             return (
                 f'<a class="{cls} compact" href="#row-{number}" title="Row {number}: {_e(text)}">'
-                f"<b>{clock}</b> {_e(label)}{mark}</a>"
+                f"<b>{clock}</b> {_e(shown)}{mark}</a>"
             )
         return (
             f'<a class="{cls}" href="#row-{number}" title="Row {number} · {_e(display_name(network))}">'
@@ -453,7 +459,13 @@ class _Page:
             )
             for d in days:
                 items = sorted(lanes[n].get(d, []), key=lambda x: (x[0], x[1].row.number))
-                chips = "".join(self.chip(p, n, t) for t, p in items)
+                # a busy day stays readable: the first posts as cards, then one-line chips, then a count
+                shown = items[: _WEEK_CARDS + _WEEK_LINES]
+                chips = "".join(
+                    self.chip(p, n, t, compact=i >= _WEEK_CARDS, snippet=True) for i, (t, p) in enumerate(shown)
+                )
+                if len(items) > len(shown):
+                    chips += f'<span class="more">+{len(items) - len(shown)} more (see the rows below)</span>'
                 cells.append(f'<div class="wk-cell{" wkend" if d.weekday() >= 5 else ""}">{chips}</div>')
         span = f"{days[0].strftime('%a %d %b %Y')} – {days[-1].strftime('%a %d %b %Y')}"
         return f'<div class="muted sub">Week of {span}</div><div class="week">{head}{"".join(cells)}</div>'
@@ -706,7 +718,7 @@ code{font:12px/1.3 ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono"
 .chip:hover{background:color-mix(in srgb,var(--net) 18%,white)}
 .chip .time{font-weight:700;margin-right:5px;font-variant-numeric:tabular-nums}
 .chip .txt{color:#374151;display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}
-.chip.compact{display:flex;gap:4px;align-items:center;white-space:nowrap;padding:2px 5px;font-size:11px}
+.chip.compact{display:flex;gap:4px;align-items:center;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;padding:2px 5px;font-size:11px}
 .chip.st-invalid,.chip.st-failed{outline:1.5px solid var(--bad);background:#fff1f1}
 .chip.st-skipped,.chip.st-not_attempted{outline:1.5px dashed var(--warn);background:#fffbeb}
 .chip.st-skipped .mark,.chip.st-not_attempted .mark{background:var(--warn)}

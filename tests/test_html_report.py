@@ -380,3 +380,13 @@ def test_schedule_report_html_has_the_run_results(tmp_path: Path) -> None:
     assert "all rows sent" in page
     assert "CONNECTION_EXPIRING" in page  # the online pre-flight's findings are on the page too
     assert len(re.findall(r'<span class="status st-scheduled">scheduled</span>', page)) == 11
+
+
+def test_a_busy_day_is_capped_in_the_week_view(tmp_path: Path) -> None:
+    posts = [_post(tmp_path, n + 2, f"post {n}", ["twitter"], (2030, 6, 3, 8 + n // 6, (n % 6) * 10)) for n in range(20)]
+    page = render_html_report(Report(file="busy.csv", rows=20, posts=posts))
+    week = page.split('<div class="week">', 1)[1].split("</section>", 1)[0]
+    assert week.count('class="chip net-twitter"') == 6  # full cards
+    assert week.count('class="chip net-twitter compact"') == 10  # one-line chips with text
+    assert "+4 more (see the rows below)" in week
+    assert page.count('<article class="row') == 20  # every row is still listed
