@@ -156,7 +156,7 @@ def records_from_journal(rows: Iterable[Row], prior: dict[int, PriorResult], ent
     """The result columns of a results file's ``rows`` from the journal, after ``status`` or ``cancel``.
 
     A row keeps what the results file said (``prior``) until the journal knows more: Publora's
-    status from ``status`` (published, partially_published, failed, deleted) or ``cancelled``
+    status from ``status`` (published, partially_published, failed, deleted, draft) or ``cancelled``
     when every post group of the row was deleted by ``cancel``.
     """
     by_row: dict[int, list[GroupEntry]] = {}
@@ -185,14 +185,17 @@ def records_from_journal(rows: Iterable[Row], prior: dict[int, PriorResult], ent
             status = "published"
         elif remote and all(r == "deleted" for r in remote):
             status = "deleted"
+        elif "draft" in remote:
+            status = "draft"  # Publora says draft (e.g. demoted by a media change): it will not go out
         else:
             status = p.status if p else "scheduled"
+        demoted = bool(errs) and all(x.startswith("demoted to draft") for x in errs)
         records[row.number] = ResultRecord(
             status,
             [e.post_group_id or "" for e in es],
             min((e.effective_time for e in es if e.effective_time), default=None),
             [w for e in es for w in e.warnings],
-            "PUBLISH_FAILED" if errs else None,
+            ("POST_DEMOTED" if demoted else "PUBLISH_FAILED") if errs else None,
             "; ".join(errs) or None,
         )
     return records
