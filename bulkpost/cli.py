@@ -538,7 +538,7 @@ def schedule(
         identity = sheet_identity(sheet_path.resolve().with_name(original_sheet_name(sheet_path)), sheet.sheet)
         journal = Journal(jpath, identity=identity)
         try:
-            journal.bind_endpoint(_endpoint(client, sandbox))
+            journal.bind_endpoint(_endpoint(client, sandbox), record=not dry_run)
             users = {str(r.cells["user"].value).strip() for r in sheet.rows if "user" in r.cells and r.cells["user"].value}
             connections = fetch_connections(client, users)
             ctx, limit_notes = online_rule_context(

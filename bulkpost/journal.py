@@ -288,15 +288,17 @@ class Journal:
         with self._tx() as db:
             db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
 
-    def bind_endpoint(self, endpoint: str) -> None:
+    def bind_endpoint(self, endpoint: str, *, record: bool = True) -> None:
         """Tie the journal to the API it records (base URL, or ``sandbox``); refuse another one.
 
         A journal says which rows exist *somewhere*; read against another Publora (the sandbox,
-        another base URL) it would skip rows that were never sent there.
+        another base URL) it would skip rows that were never sent there. ``record=False`` (a dry
+        run, which sends nothing) only checks: it leaves an unbound journal unbound.
         """
         stored = self.meta("endpoint")
         if stored is None:
-            self.set_meta("endpoint", endpoint)
+            if record:
+                self.set_meta("endpoint", endpoint)
         elif stored != endpoint:
             raise ConfigError(
                 f"the journal {self.path} records a batch sent to {stored}, not to {endpoint}",

@@ -281,6 +281,25 @@ def test_journal_is_bound_to_its_destination(clean_sandbox: Any, tmp_path: Path)
     assert "1 new, 0 to resume, 0 already done" in res.output
 
 
+def test_a_dry_run_does_not_bind_the_journal_to_its_destination(clean_sandbox: Any, tmp_path: Path) -> None:
+    """A dry run sends nothing, so trying a sheet against one Publora leaves it free for another."""
+    from bulkpost.sandbox import run_sandbox
+
+    sheet = write_sheet(tmp_path, text_rows(1))
+    with run_sandbox() as trial:
+        res = CliRunner().invoke(
+            cli, ["schedule", str(sheet), "--base-url", trial.base_url, "--dry-run"], env={"PUBLORA_API_KEY": trial.api_key}
+        )
+        assert res.exit_code == 0, res.output
+        assert trial.control.state()["groups"] == {}
+    res = invoke(clean_sandbox, "schedule", str(sheet), "--base-url", clean_sandbox.base_url, "--yes")
+    assert res.exit_code == 0, res.output
+    assert len(groups(clean_sandbox)) == 1
+    # The real run did bind it: a dry run against another destination is now refused.
+    res = invoke(clean_sandbox, "schedule", str(sheet), "--base-url", clean_sandbox.root_url + "/other/api/v1", "--dry-run")
+    assert res.exit_code == 2 and "records a batch sent to " + clean_sandbox.base_url in res.output
+
+
 def test_validate_online_uses_connections_and_live_limits(clean_sandbox: Any, tmp_path: Path) -> None:
     sheet = write_sheet(
         tmp_path,
