@@ -118,9 +118,6 @@ CREATE TABLE IF NOT EXISTS steps (
 );
 """
 
-#: States in which a group needs nothing more.
-FINAL_STATES = frozenset({"done", "cancelled"})
-
 
 class JournalLockedError(ConfigError):
     """Another ``bulkpost schedule`` is running on the same journal."""
@@ -195,10 +192,6 @@ class GroupEntry:
     remote_status: str | None
     remote_detail: dict[str, Any] | None
     uploads: list[UploadEntry] = field(default_factory=list)
-
-    @property
-    def is_final(self) -> bool:
-        return self.state in FINAL_STATES
 
     @property
     def unknown_create(self) -> bool:
