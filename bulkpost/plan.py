@@ -339,7 +339,7 @@ class Plan:
 def _content_type(path: Path) -> str | None:
     """The MIME type from the file's first bytes, else from its extension."""
     try:
-        import filetype  # type: ignore[import-untyped]  # ships no type hints
+        import filetype
 
         kind = filetype.guess(str(path))
         if kind is not None:

@@ -200,7 +200,7 @@ def write_results(path: str | Path, sheet: Sheet, records: dict[int, ResultRecor
         from openpyxl import Workbook
 
         wb = Workbook()
-        ws = wb.worksheets[0]  # a new workbook's one sheet (``active`` may be None to a type checker)
+        ws = wb.active
         ws.title = (sheet.sheet or "results")[:31]
         for ci, h in enumerate(headers, start=1):
             write_safe_cell(ws, 1, ci, h)
