@@ -29,7 +29,7 @@ import json
 import re
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, cast
 
 from .errors import ConfigError
 from .findings import ERROR, WARNING, Finding, Report
@@ -215,6 +215,29 @@ def _fill(cell: XLCell, severity: str) -> None:
     cell.fill = PatternFill(fill_type="solid", start_color=_FILL[severity], end_color=_FILL[severity])
 
 
+def _anchor(ws: Worksheet, row: int, column: int) -> XLCell:
+    """The cell that holds (``row``, ``column``): the top-left cell of a merged range covering it.
+
+    Only that cell of a merged range can take a value, a fill or a comment.
+    """
+    for rng in ws.merged_cells.ranges:
+        if rng.min_row <= row <= rng.max_row and rng.min_col <= column <= rng.max_col:
+            row, column = rng.min_row, rng.min_col
+            break
+    # The top-left cell of a range is a real Cell, never a MergedCell.
+    return cast("XLCell", ws.cell(row=row, column=column))
+
+
+def _free_column(ws: Worksheet, column: int) -> None:
+    """Unmerge the ranges that reach into the status ``column``, keeping their part left of it merged."""
+    for rng in list(ws.merged_cells.ranges):
+        if rng.min_col <= column <= rng.max_col:
+            min_row, min_col, max_row = rng.min_row, rng.min_col, rng.max_row
+            ws.unmerge_cells(rng.coord)
+            if column - 1 > min_col or (column - 1 == min_col and max_row > min_row):
+                ws.merge_cells(start_row=min_row, start_column=min_col, end_row=max_row, end_column=column - 1)
+
+
 def _worst(items: Iterable[Finding]) -> str:
     return ERROR if any(f.severity == ERROR for f in items) else WARNING
 
@@ -241,6 +264,7 @@ def _write_xlsx(report: Report, p: Path) -> None:
                 + [0]
             )
         status_col = last + 1
+    _free_column(ws, status_col)
     head = write_safe_cell(ws, header_row, status_col, REPORT_STATUS_COLUMN)
     head.font = Font(bold=True)
 
@@ -256,7 +280,7 @@ def _write_xlsx(report: Report, p: Path) -> None:
             sheet_level.append(f)
 
     for (r, c), items in by_cell.items():
-        cell = ws.cell(row=r, column=c)
+        cell = _anchor(ws, r, c)
         _fill(cell, _worst(items))
         _add_comment(cell, _comment_text(items))
 
