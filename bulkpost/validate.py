@@ -49,7 +49,6 @@ EMPTY_SHEET               warning   (sheet) a header but no data rows
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from functools import lru_cache
 import os
@@ -58,7 +57,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator, Mapping
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
@@ -66,7 +64,7 @@ from .findings import ERROR, WARNING, Finding, Report, finding
 from .load import load_sheet
 from .model import MediaRef, Post, Row, Sheet, Target
 from .networks import CONNECT_ONLY, NETWORKS, SETTINGS, coerce_bool, display_name, normalize_network, parse_connection_id
-from .rules import RuleContext, check_posts
+from .rules import RuleContext, check_posts, check_url_syntax
 
 __all__ = ["CODES", "DEFAULT_MIN_LEAD_MINUTES", "parse_time_text", "resolve_zone", "validate"]
 
@@ -717,13 +715,11 @@ class _Validator:
 
     def _media_ref(self, row: Row, key: str, item: str, base: Path) -> MediaRef | None:
         if re.match(r"^[a-zA-Z][a-zA-Z0-9+.\-]*://", item):
-            try:
-                u = urlsplit(item)
-                port = u.port
-            except ValueError:
-                self.add("MEDIA_URL_INVALID", f"{item!r} is not a valid URL", row=row, key=key, hint="Check the URL.", value=item)
-                return None
-            if u.scheme.lower() != "https":
+            problem = check_url_syntax(item)
+            if problem is None:
+                return MediaRef(source=item, column=key, url=item)
+            code, reason = problem
+            if code == "MEDIA_URL_PROTOCOL":
                 self.add(
                     "MEDIA_URL_NOT_HTTPS",
                     f"{_shorten(item)} is not an https:// URL",
@@ -732,28 +728,16 @@ class _Validator:
                     hint="Publora downloads media only over https; use the https address or a local file.",
                     value=item,
                 )
-                return None
-            host = (u.hostname or "").lower()
-            problem = None
-            if u.username or u.password:
-                problem = "contains a user name or password"
-            elif not host:
-                problem = "has no host name"
-            elif port not in (None, 443):
-                problem = f"uses port {port}; Publora fetches from port 443 only"
-            elif _private_host(host):
-                problem = "points to a private or local address that Publora cannot reach"
-            if problem:
+            else:
                 self.add(
                     "MEDIA_URL_INVALID",
-                    f"the media URL {problem}",
+                    f"the media URL {reason}",
                     row=row,
                     key=key,
                     hint="Use a public https URL without credentials, or a local file.",
-                    value=_shorten(item) if not (u.username or u.password) else f"https://{host}/...",
+                    value=_without_credentials(item) if code == "MEDIA_URL_CREDENTIALS" else _shorten(item),
                 )
-                return None
-            return MediaRef(source=item, column=key, url=item)
+            return None
         path = Path(item).expanduser()
         if not path.is_absolute():
             path = base / path
@@ -926,14 +910,10 @@ def _shorten(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _private_host(host: str) -> bool:
-    if host in ("localhost",) or host.endswith((".localhost", ".local", ".internal", ".lan", ".home.arpa")):
-        return True
-    try:
-        ip = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return "." not in host  # a bare intranet name
-    return ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast or ip.is_unspecified
+def _without_credentials(url: str) -> str:
+    """``https://user:pw@host/path`` -> ``https://host/...``: a report never echoes a password."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0].rpartition('@')[2]}/..."
 
 
 def validate(

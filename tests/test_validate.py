@@ -470,6 +470,27 @@ def test_media_url_invalid(tmp_path: Path, url: str, problem: str) -> None:
     assert "pass" not in (f.value or "")  # credentials never echoed
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://100.64.1.1/a.jpg",  # shared address space: not public
+        "https://printer.localdomain/a.jpg",
+        "https://nas.lan/a.jpg",
+        "https://224.0.0.1/a.jpg",  # multicast
+        "https://[fe80::1]/a.jpg",
+    ],
+)
+def test_media_url_rules_are_the_rules_module_s(tmp_path: Path, url: str) -> None:
+    # One set of URL rules: the validator and bulkpost.rules agree, so a URL is reported once,
+    # under one code (these used to pass one check and fail the other).
+    from bulkpost.rules import check_url_syntax
+
+    assert check_url_syntax(url) is not None
+    report = check(tmp_path, [{**OK, "media": url}])
+    assert [f.code for f in report.findings if f.code.startswith("MEDIA_URL")] == ["MEDIA_URL_INVALID"]
+    assert "private or local" in only(report, "MEDIA_URL_INVALID").message
+
+
 def test_media_order_follows_the_columns(tmp_path: Path) -> None:
     urls = {f"media_{i}": f"https://cdn.example.com/{i}.jpg" for i in (3, 1, 2)}
     r = validate(sheet(tmp_path, [{**OK, **urls}], columns=["content", "platforms", "scheduled_time", "media_3", "media_1", "media_2"]), now=NOW)
