@@ -37,6 +37,7 @@ from .load import REPORT_STATUS_COLUMN
 from .model import column_letter
 
 if TYPE_CHECKING:
+    from openpyxl import Workbook
     from openpyxl.cell.cell import Cell as XLCell
     from openpyxl.worksheet.worksheet import Worksheet
 
@@ -102,7 +103,8 @@ def write_safe_cell(ws: Worksheet, row: int, column: int, value: Any) -> XLCell:
         value = _ILLEGAL.sub("\ufffd", value)
         if len(value) > _EXCEL_CELL_MAX:
             value = value[: _EXCEL_CELL_MAX - 1] + "\u2026"
-    cell = ws.cell(row=row, column=column)
+    # A MergedCell (inside a merged range) cannot take a value: callers write to real cells.
+    cell = cast("XLCell", ws.cell(row=row, column=column))
     cell.value = value
     if is_formula_like(value):
         cell.data_type = "s"
@@ -157,7 +159,17 @@ def _letter_index(letter: str) -> int:
     return n
 
 
-def _open_copy(report: Report) -> tuple[Any, Worksheet]:
+def new_workbook(title: str) -> tuple[Workbook, Worksheet]:
+    """A new openpyxl workbook and its one worksheet, named ``title``."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = cast("Worksheet", wb.active)  # a new workbook's active sheet is its only worksheet
+    ws.title = title
+    return wb, ws
+
+
+def _open_copy(report: Report) -> tuple[Workbook, Worksheet]:
     """The input workbook (formulas kept) and its sheet, or a new workbook holding a CSV's data."""
     import openpyxl
 
@@ -168,13 +180,11 @@ def _open_copy(report: Report) -> tuple[Any, Worksheet]:
                 warnings.simplefilter("ignore")
                 wb = openpyxl.load_workbook(src.path, keep_links=False)
             if src.sheet in wb.sheetnames:
-                return wb, wb[src.sheet]
+                return wb, cast("Worksheet", wb[src.sheet])  # the sheet the loader read: a worksheet
         except Exception:  # the input changed or vanished since it was read: rebuild from the data
             pass
-    wb = openpyxl.Workbook()
-    ws = wb.active
     title = re.sub(r"[\[\]:*?/\\]", "_", (src.path.stem if src is not None else Path(report.file).stem))[:31] or "Sheet1"
-    ws.title = title
+    wb, ws = new_workbook(title)
     if src is not None:
         from openpyxl.styles import Font
 
@@ -183,7 +193,7 @@ def _open_copy(report: Report) -> tuple[Any, Worksheet]:
         for r in src.rows:
             for c in r.iter_cells():
                 write_safe_cell(ws, r.number, _letter_index(c.letter), c.value)
-        ws.freeze_panes = ws.cell(row=src.header_row + 1, column=1)
+        ws.freeze_panes = f"A{src.header_row + 1}"
     return wb, ws
 
 
@@ -315,7 +325,7 @@ def _write_xlsx(report: Report, p: Path) -> None:
     wb.save(p)
 
 
-def _write_findings_sheet(wb: Any, data_title: str, report: Report) -> None:
+def _write_findings_sheet(wb: Workbook, data_title: str, report: Report) -> None:
     from openpyxl.styles import Font
 
     if FINDINGS_SHEET in wb.sheetnames:

@@ -715,10 +715,10 @@ class _Validator:
 
     def _media_ref(self, row: Row, key: str, item: str, base: Path) -> MediaRef | None:
         if re.match(r"^[a-zA-Z][a-zA-Z0-9+.\-]*://", item):
-            problem = check_url_syntax(item)
-            if problem is None:
+            broken = check_url_syntax(item)
+            if broken is None:
                 return MediaRef(source=item, column=key, url=item)
-            code, reason = problem
+            code, reason = broken
             if code == "MEDIA_URL_PROTOCOL":
                 self.add(
                     "MEDIA_URL_NOT_HTTPS",
