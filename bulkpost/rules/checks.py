@@ -244,7 +244,7 @@ def check_text(post: Post, network: str, lim: NetworkLimits, ctx: RuleContext) -
                 f"{tags} hashtags; Instagram allows {cap}"
                 + (" (5 per post since December 2025; the API text says 30)" if cap == 5 else "")
                 + ". Remove some hashtags.",
-                hint="The cap is a setting (RuleContext.hashtag_cap); 30 follows the API documentation instead.",
+                hint="The cap is a setting (--hashtag-cap; RuleContext.hashtag_cap); 30 follows the API documentation instead.",
             )
         if lim.max_mentions is not None:
             mentions = counting.count_mentions(text)
@@ -633,7 +633,7 @@ def check_schedule(posts: list[Post], ctx: RuleContext) -> Iterator[Finding]:
                     f"this is post {ctx.daily_cap + 1} to {label} on {day:%Y-%m-%d} (UTC); the cap is "
                     f"{ctx.daily_cap} a day. Move some posts to another day.",
                     row=post.row, key=_time_key(post.row), platform=network, severity=WARNING,
-                    hint="The cap is a setting (RuleContext.daily_cap); networks throttle or flag accounts that post in bursts.",
+                    hint="The cap is a setting (--daily-cap; RuleContext.daily_cap); networks throttle or flag accounts that post in bursts.",
                 )
     yield from _check_connections(posts, ctx)
 
