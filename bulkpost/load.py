@@ -23,6 +23,8 @@ CSV
 XLSX
     Read with openpyxl (``data_only=True``: formulas give their cached values; with
     defusedxml installed openpyxl parses the XML safely). Dates stay ``datetime`` objects.
+    A date cell formatted without a time of day (Excel stores it as midnight) is read as a
+    ``date``, so a missing time is reported instead of posting at 00:00.
     Before openpyxl opens the zip its declared uncompressed sizes are checked, so a zip
     bomb is refused instead of filling the memory. Without ``sheet=`` the first worksheet
     that has a header row is used. A merged header cell names its first column; the
@@ -619,6 +621,24 @@ def _cell_value(value: Any) -> Any:
     return str(value)
 
 
+_TIME_CODES = re.compile(r"[hs]|am/pm|a/p", re.IGNORECASE)
+_QUOTED_OR_BRACKETED = re.compile(r'"[^"]*"|\[[^\]]*\]')
+
+
+def _xlsx_value(cell: Any) -> Any:
+    """A cell's value; a date cell formatted without a time of day becomes a ``date``.
+
+    Excel stores a typed date as midnight of that day. Read as a datetime it would post at
+    00:00; as a ``date`` the validator can tell the user the time of day is missing.
+    """
+    value = _cell_value(cell.value)
+    if isinstance(value, datetime) and value.time() == time(0, 0):
+        fmt = _QUOTED_OR_BRACKETED.sub("", str(getattr(cell, "number_format", "") or ""))
+        if fmt and fmt.lower() != "general" and not _TIME_CODES.search(fmt):
+            return value.date()
+    return value
+
+
 def _load_xlsx(p: Path, shown: str, sheet: str | None) -> Sheet:
     _check_zip(p, shown)
     import openpyxl  # imported here: a CSV-only run does not pay for it
@@ -675,10 +695,8 @@ def _read_worksheet(p: Path, shown: str, ws: Any, name: str, *, explicit: bool, 
     width = min(max_col, MAX_COLUMNS + 1)
 
     def rows_from(start: int) -> Iterable[tuple[int, tuple[Any, ...]]]:
-        for number, values in enumerate(
-            ws.iter_rows(min_row=start, max_col=width, values_only=True), start=start
-        ):
-            yield number, tuple(_cell_value(v) for v in values)
+        for number, cells in enumerate(ws.iter_rows(min_row=start, max_col=width), start=start):
+            yield number, tuple(_xlsx_value(c) for c in cells)
 
     found = _find_header(rows_from(1), loose=loose)
     if found is None:

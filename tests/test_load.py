@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from datetime import datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 
 import openpyxl
@@ -314,6 +314,34 @@ def test_xlsx_separate_date_and_time_cells(tmp_path: Path) -> None:
     row = load_sheet(p).rows[0]
     assert row.get("date") == datetime(2031, 3, 3)
     assert row.get("time") == time(9, 15)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "is_date"),
+    [
+        ("yyyy-mm-dd", True),
+        ("m/d/yyyy", True),
+        ("[$-409]mmmm d, yyyy", True),
+        ('"on "dd.mm.yyyy', True),
+        ("yyyy-mm-dd hh:mm", False),
+        ("d mmm yyyy h:mm AM/PM", False),
+        ("mm:ss", False),
+    ],
+)
+def test_xlsx_date_cell_without_a_time_format_is_a_date(tmp_path: Path, fmt: str, is_date: bool) -> None:
+    # Excel stores a typed date as midnight; only its format says no time of day was given.
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["content", "platforms", "scheduled_time", "noted"])
+    ws.append(["Hi", "x", datetime(2031, 3, 3), datetime(2031, 3, 3, 9, 30)])
+    ws["C2"].number_format = fmt
+    ws["D2"].number_format = fmt  # not midnight: the real value is kept whatever the format shows
+    p = tmp_path / "d.xlsx"
+    wb.save(p)
+    row = load_sheet(p).rows[0]
+    value = row.get("scheduled_time")
+    assert (type(value), value) == ((date, date(2031, 3, 3)) if is_date else (datetime, datetime(2031, 3, 3)))
+    assert row.extra["noted"].value == datetime(2031, 3, 3, 9, 30)
 
 
 def test_xlsx_default_sheet_is_first_with_header_and_sheet_option(tmp_path: Path) -> None:

@@ -388,6 +388,20 @@ def test_xlsx_datetimes_and_time_cells(tmp_path: Path) -> None:
     ]
 
 
+def test_xlsx_date_only_cell_needs_a_time(tmp_path: Path) -> None:
+    # A date typed into scheduled_time is not posted at midnight: like "2031-03-03" in a CSV,
+    # it lacks the time of day. In a separate date column it is the date part.
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["content", "platforms", "scheduled_time"])
+    ws.append(["a", "x", datetime(2031, 3, 3)])
+    ws["C2"].number_format = "dd/mm/yyyy"
+    p = tmp_path / "dateonly.xlsx"
+    wb.save(p)
+    f = only(validate(p, now=NOW), "TIME_INVALID")
+    assert f.cell == "C2" and "2031-03-03 has a date but no time of day" in f.message
+
+
 def test_xlsx_number_in_time_column_is_invalid(tmp_path: Path) -> None:
     wb = openpyxl.Workbook()
     ws = wb.active
