@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from .errors import InputError
-from .model import Cell, Row, Sheet, column_letter
+from .model import Cell, Row, Sheet, column_letter, is_blank_value
 from .networks import SETTINGS, normalize_network
 
 __all__ = [
@@ -265,10 +265,6 @@ def _header_score(values: Sequence[Any]) -> int:
     return score
 
 
-def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _find_header(
     rows: Iterable[tuple[int, Sequence[Any]]], *, loose: bool = True
 ) -> tuple[int, Sequence[Any]] | None:
@@ -278,7 +274,7 @@ def _find_header(
     seen = 0
     fallback = None
     for number, values in rows:
-        if all(_is_blank(v) for v in values):
+        if all(is_blank_value(v) for v in values):
             continue
         score = _header_score(values)
         if score >= 4:
@@ -368,7 +364,7 @@ def _build_sheet(
     unknown = [h for h, k in zip(headers, keys) if h and k is None]
     rows: list[Row] = []
     for number, values in data:
-        if all(_is_blank(v) for v in values):
+        if all(is_blank_value(v) for v in values):
             continue
         if len(rows) >= MAX_ROWS:
             raise InputError(
@@ -390,7 +386,7 @@ def _build_sheet(
                     extra[headers[i]] = Cell(headers[i], headers[i], letter, v)
                 else:
                     cells[k] = Cell(headers[i], k, letter, v)
-            elif not _is_blank(v):
+            elif not is_blank_value(v):
                 # A value under a column without a header (ragged row, blank or merged header cell).
                 extra[f"({letter})"] = Cell("", f"({letter})", letter, v)
         rows.append(Row(file=shown, sheet=sheet_name, number=number, cells=cells, extra=extra, order=order))

@@ -62,7 +62,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .errors import ConfigError
 from .findings import ERROR, WARNING, Finding, Report, finding
 from .load import load_sheet
-from .model import MediaRef, Post, Row, Sheet, Target
+from .model import MediaRef, Post, Row, Sheet, Target, is_blank_value
 from .networks import CONNECT_ONLY, NETWORKS, SETTINGS, coerce_bool, display_name, normalize_network, parse_connection_id
 from .rules import RuleContext, check_posts, check_url_syntax
 
@@ -523,7 +523,7 @@ class _Validator:
     def parse_text(self, row: Row, post: Post) -> None:
         post.content = _text(row.get("content", ""))
         for key, c in row.cells.items():
-            if key.startswith("content_") and not _is_blank(c.value):
+            if key.startswith("content_") and not is_blank_value(c.value):
                 network = key[len("content_") :]
                 post.variants[network] = _text(c.value)
                 if post.targets and network not in post.networks:
@@ -704,7 +704,7 @@ class _Validator:
         media_cells.sort(key=lambda c: (len(c.letter), c.letter))
         base = self.sheet.base_dir
         for c in media_cells:
-            if _is_blank(c.value):
+            if is_blank_value(c.value):
                 continue
             for item in (x.strip() for x in re.split(r"[;\n]", _text(c.value))):
                 if not item:
@@ -780,7 +780,7 @@ class _Validator:
 
     def parse_settings(self, row: Row, post: Post) -> None:
         for key, c in row.cells.items():
-            if "." not in key or key in self.bad_setting_columns or _is_blank(c.value):
+            if "." not in key or key in self.bad_setting_columns or is_blank_value(c.value):
                 continue
             setting = SETTINGS.get(key)
             if setting is None:
@@ -900,10 +900,6 @@ class _Validator:
 
 
 _KNOWN = frozenset(NETWORKS)
-
-
-def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _shorten(text: str, limit: int = 80) -> str:
