@@ -146,6 +146,24 @@ _DMY = re.compile(
     r"\s*(?P<off>Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$",
     re.IGNORECASE,
 )
+_CLOCK = r"\d{1,2}(?::\d{2}){1,2}(?:\s*[ap]\.?m\.?)?"
+_NAMED = re.compile(
+    r"^(?:(?P<wd>[a-z]{3,9})\.?,?\s+)?"
+    r"(?:(?P<d1>\d{1,2})(?:st|nd|rd|th)?[\s\-/.]*(?P<m1>[a-z]{3,9})\.?"
+    r"|(?P<m2>[a-z]{3,9})\.?[\s\-/.]*(?P<d2>\d{1,2})(?:st|nd|rd|th)?),?[\s\-/.]+(?P<y>\d{4})"
+    rf"(?:(?:[T ]|,\s*|\s+at\s+)\s*(?P<time>{_CLOCK}))?"
+    r"\s*(?P<off>Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$",
+    re.IGNORECASE,
+)
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _spelled(word: str, names: tuple[str, ...]) -> int | None:
+    """The index of the English name ``word`` abbreviates (at least 3 letters; ``Sept`` too)."""
+    w = word.lower()
+    return next((i for i, name in enumerate(names) if len(w) >= 3 and (name.startswith(w) or w == "sept" and i == 8)), None)
 _TIME = re.compile(r"^(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?(?:[.,]\d+)?\s*(?P<ampm>[ap])?\.?(?:m\.?)?$", re.IGNORECASE)
 
 
@@ -213,7 +231,8 @@ def parse_time_text(text: str, *, date_format: str | None = None, need_time: boo
     """Read a time as people write it in sheets. Raises :class:`TimeError`.
 
     Accepted: ISO 8601 with or without offset (``2031-03-03T09:00:00Z``, ``2031-03-03 09:00``,
-    ``2031-03-03T09:00+01:00``), ``2031/03/03 9:00 pm``, and ``dd/mm/yyyy HH:MM`` or
+    ``2031-03-03T09:00+01:00``), ``2031/03/03 9:00 pm``, a spelled-out English month
+    (``3 Mar 2031 09:00``, ``Monday, March 3, 2031 9:00 PM``: a weekday must match), and ``dd/mm/yyyy HH:MM`` or
     ``mm/dd/yyyy HH:MM`` (also with ``.`` or ``-``). A slash date where both readings are real
     dates (``03/04/2031``) needs ``date_format`` (``"dmy"`` or ``"mdy"``); one with a single
     real reading (``25/03/2031``) is read that way and marked (``order_guess``).
@@ -224,6 +243,8 @@ def parse_time_text(text: str, *, date_format: str | None = None, need_time: boo
     order_guess = None
     if m:
         day = _make_date(int(m.group("y")), int(m.group("m")), int(m.group("d")), raw)
+    elif (m := _NAMED.match(raw)) is not None:
+        day = _named_date(m, raw)
     else:
         m = _DMY.match(raw)
         if not m:
@@ -258,6 +279,23 @@ def parse_time_text(text: str, *, date_format: str | None = None, need_time: boo
     else:
         clock = time(0, 0)
     return ParsedTime(datetime.combine(day, clock), _parse_offset(m.group("off")), order_guess)
+
+
+def _named_date(m: re.Match[str], raw: str) -> date:
+    """The date of a spelled-out month (``5 Jan 2031``, ``January 5, 2031``, ``Wed 5 Mar 2031``)."""
+    month = _spelled(m.group("m1") or m.group("m2"), _MONTHS)
+    weekday = _spelled(m.group("wd"), _WEEKDAYS) if m.group("wd") else None
+    if month is None or (m.group("wd") and weekday is None):
+        raise TimeError("TIME_INVALID", f"{raw!r} is not a date and time bulkpost can read", _FORMATS_HINT)
+    day = _make_date(int(m.group("y")), month + 1, int(m.group("d1") or m.group("d2")), raw)
+    if weekday is not None and weekday != day.weekday():
+        raise TimeError(
+            "TIME_INVALID",
+            f"{raw!r}: {day.day} {_MONTHS[month].title()} {day.year} is a {_WEEKDAYS[day.weekday()].title()}, "
+            f"not a {_WEEKDAYS[weekday].title()}",
+            "Check which of the two is right, and write the date as YYYY-MM-DD.",
+        )
+    return day
 
 
 def _real(y: int, m: int, d: int) -> bool:

@@ -232,7 +232,13 @@ def test_time_missing_without_a_time_column(tmp_path: Path) -> None:
     assert f.column == "scheduled_time" and f.letter is None and f.row == 2
 
 
-@pytest.mark.parametrize("value", ["tomorrow", "2031-02-30 09:00", "2031-03-03", "2031-03-03 25:00", "45000", "32/13/2031 10:00"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "tomorrow", "2031-02-30 09:00", "2031-03-03", "2031-03-03 25:00", "45000", "32/13/2031 10:00",
+        "3 March 2031", "Feb 30 2031 10:00", "3 Marz 2031 10:00", "Mo 3 Mar 2031 10:00",
+    ],
+)
 def test_time_invalid(tmp_path: Path, value: str) -> None:
     f = only(check(tmp_path, [{**OK, "scheduled_time": value}]), "TIME_INVALID")
     assert f.column == "scheduled_time" and f.severity == "error"
@@ -251,11 +257,22 @@ def test_time_invalid(tmp_path: Path, value: str) -> None:
         ("2031/03/03 9:00 pm", datetime(2031, 3, 3, 21, 0, tzinfo=timezone.utc)),
         ("2031-03-03 12:00 AM", datetime(2031, 3, 3, 0, 0, tzinfo=timezone.utc)),
         ("2031-03-03 09:00 UTC", datetime(2031, 3, 3, 9, 0, tzinfo=timezone.utc)),
+        # a spelled-out month is never ambiguous
+        ("3 March 2031 09:00", datetime(2031, 3, 3, 9, 0, tzinfo=timezone.utc)),
+        ("03-Mar-2031 09:00", datetime(2031, 3, 3, 9, 0, tzinfo=timezone.utc)),
+        ("Mar 3, 2031 9:00 PM", datetime(2031, 3, 3, 21, 0, tzinfo=timezone.utc)),
+        ("Monday, March 3, 2031 at 9:00", datetime(2031, 3, 3, 9, 0, tzinfo=timezone.utc)),
+        ("Sept 3rd 2031 10:00+01:00", datetime(2031, 9, 3, 9, 0, tzinfo=timezone.utc)),
     ],
 )
 def test_time_formats(tmp_path: Path, text: str, expected: datetime) -> None:
     r = check(tmp_path, [{**OK, "scheduled_time": text}])
     assert own(r) == [] and r.posts[0].scheduled_at == expected
+
+
+def test_weekday_that_does_not_match_the_date(tmp_path: Path) -> None:
+    f = only(check(tmp_path, [{**OK, "scheduled_time": "Tue, 3 Mar 2031 09:00"}]), "TIME_INVALID")
+    assert "3 March 2031 is a Monday, not a Tuesday" in f.message
 
 
 def test_date_ambiguous_needs_date_format(tmp_path: Path) -> None:
