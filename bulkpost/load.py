@@ -213,7 +213,7 @@ def load_sheet(path: str | Path, *, sheet: str | None = None) -> Sheet:
     if size == 0:
         raise InputError(f"{shown}: the file is empty", hint="Start from templates/template.csv.", file=shown)
     suffix = p.suffix.lower()
-    if suffix in (".xls", ".ods", ".numbers", ".fods"):
+    if suffix in (".xls", ".xlsb", ".ods", ".numbers", ".fods"):
         raise InputError(f"{shown}: {suffix} files are not supported", hint=_SAVE_AS, file=shown)
     if head.startswith(_OLE_MAGIC):
         message, hint = _ole_message(p, shown)
@@ -553,6 +553,8 @@ def _check_zip(p: Path, shown: str) -> None:
         raise InputError(f"{shown}: the workbook is corrupt (not a valid .xlsx zip)", hint=_SAVE_AS, file=shown) from exc
     if "mimetype" in names and "xl/workbook.xml" not in names:
         raise InputError(f"{shown}: this is an OpenDocument (.ods) file, not .xlsx", hint=_SAVE_AS, file=shown)
+    if "xl/workbook.bin" in names:
+        raise InputError(f"{shown}: this is a binary Excel workbook (.xlsb), not .xlsx", hint=_SAVE_AS, file=shown)
     if "xl/workbook.xml" not in names:
         raise InputError(f"{shown}: a zip file that is not an Excel workbook", hint=_SAVE_AS, file=shown)
     total = 0

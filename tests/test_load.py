@@ -269,7 +269,7 @@ def test_missing_file_and_folder(tmp_path: Path) -> None:
         load_sheet(tmp_path)
 
 
-@pytest.mark.parametrize("suffix", [".xls", ".ods"])
+@pytest.mark.parametrize("suffix", [".xls", ".xlsb", ".ods"])
 def test_old_and_open_document_formats_say_save_as(tmp_path: Path, suffix: str) -> None:
     p = write(tmp_path, "book" + suffix, b"whatever")
     with pytest.raises(InputError) as info:
@@ -498,6 +498,16 @@ def test_zip_that_is_not_a_workbook(tmp_path: Path) -> None:
         zf.writestr("hello.txt", "hi")
     with pytest.raises(InputError, match="not an Excel workbook"):
         load_sheet(p)
+
+
+def test_xlsb_renamed_to_xlsx(tmp_path: Path) -> None:
+    p = tmp_path / "binary.xlsx"
+    with zipfile.ZipFile(p, "w") as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/workbook.bin", b"\x83\x01\x00")
+    with pytest.raises(InputError) as info:
+        load_sheet(p)
+    assert info.value.message.endswith("binary.xlsx: this is a binary Excel workbook (.xlsb), not .xlsx")
 
 
 def test_ods_renamed_to_xlsx(tmp_path: Path) -> None:
