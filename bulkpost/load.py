@@ -111,12 +111,11 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
         "post_at",
         "when",
     ),
-    "timezone": ("tz", "time_zone", "zone"),
+    "timezone": ("tz", "zone"),
     "status": ("state", "post_status"),
     "media": (
         "media_url",
         "media_urls",
-        "mediaurls",
         "media_path",
         "media_paths",
         "image",
@@ -130,7 +129,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
         "file",
     ),
     "title": ("video_title", "youtube_title"),
-    "first_comment": ("comment", "firstcomment"),
+    "first_comment": ("comment",),
     "user": ("user_id", "managed_user", "workspace_user"),
 }
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bulkpost import InputError, load_sheet
-from bulkpost.load import MAX_COLUMNS, match_header
+from bulkpost.load import COLUMN_ALIASES, MAX_COLUMNS, match_header
 
 DATA = Path(__file__).resolve().parent / "data"
 HEADER = "content,platforms,scheduled_time\n"
@@ -82,6 +82,14 @@ def test_match_header(header: str, key: str | None) -> None:
 # --- CSV encodings ----------------------------------------------------------------------------
 
 ROW = "Grüße 👋 from Zürich,twitter,2031-03-03 09:00\n"
+
+
+def test_aliases_are_distinct_after_normalising() -> None:
+    # Headers are matched ignoring case, spaces, _ and -: an alias that normalises like another is dead.
+    from bulkpost.load import _norm
+
+    names = [_norm(n) for key, aliases in COLUMN_ALIASES.items() for n in (key, *aliases)]
+    assert len(names) == len(set(names))
 
 
 @pytest.mark.parametrize(
