@@ -176,16 +176,13 @@ def check_text(post: Post, network: str, lim: NetworkLimits, ctx: RuleContext) -
                     f'Shorten it or split it again with a line "---".',
                 )
     else:
-        has_media = bool(post.media)
-        if network == "telegram" and has_media and lim.caption_chars:
-            n = counting.count_characters(text, network)
-            if n > lim.caption_chars:
-                yield f(
-                    "CAPTION_TOO_LONG",
-                    f"{_n(n)} characters; with media attached Telegram allows {_n(lim.caption_chars)} "
-                    "in the caption. Shorten it, or post the text and the media as two rows.",
-                )
         n = counting.count_characters(text, network)
+        if network == "telegram" and post.media and lim.caption_chars and n > lim.caption_chars:
+            yield f(
+                "CAPTION_TOO_LONG",
+                f"{_n(n)} characters; with media attached Telegram allows {_n(lim.caption_chars)} "
+                "in the caption. Shorten it, or post the text and the media as two rows.",
+            )
         if n > limit:
             if lim.threading:
                 strict = ctx.strict
