@@ -71,7 +71,7 @@ REPORT_COLUMNS: tuple[str, ...] = (
 
 _FILL = {ERROR: "FFC7CE", WARNING: "FFEB9C", "ok": "C6EFCE"}
 # Characters XML 1.0 forbids (openpyxl refuses them); replaced so a report can always be written.
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # not allowed in XML 1.0
 _EXCEL_CELL_MAX = 32_767
 
 
@@ -113,22 +113,26 @@ def write_safe_cell(ws: Worksheet, row: int, column: int, value: Any) -> XLCell:
 
 
 def write_report(report: Report, path: str | Path) -> Path:
-    """Write ``report`` to ``path`` as JSON, CSV or XLSX (chosen by the extension). Returns the path.
+    """Write ``report`` to ``path`` as JSON, CSV, XLSX or HTML (chosen by the extension). Returns the path.
 
     Raises :class:`~bulkpost.errors.ConfigError` for another extension.
     """
     p = Path(path)
     suffix = p.suffix.lower()
-    if suffix not in (".json", ".csv", ".xlsx"):
+    if suffix not in (".json", ".csv", ".xlsx", ".html", ".htm"):
         raise ConfigError(
             f"cannot write a report as {suffix or 'a file without extension'!r}: {p}",
-            hint="Name the report .json, .csv or .xlsx.",
+            hint="Name the report .json, .csv, .xlsx or .html.",
         )
     try:
         if suffix == ".json":
             p.write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         elif suffix == ".csv":
             _write_csv(report, p)
+        elif suffix in (".html", ".htm"):
+            from .html_report import write_html_report
+
+            write_html_report(report, p)
         else:
             _write_xlsx(report, p)
     except OSError as exc:

@@ -265,7 +265,7 @@ def test_template_extension_must_be_known(tmp_path: Path) -> None:
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-_text = st.text(st.characters(blacklist_categories=("Cs", "Cc"), whitelist_characters="\n"), max_size=20)
+_text = st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff", whitelist_characters="\n"), max_size=20)
 
 
 @settings(max_examples=25, deadline=None)
@@ -293,3 +293,15 @@ def test_rows_and_order_survive_load_validate_report(tmp_path_factory: pytest.Te
         expected = content[1:] if len(content) > 1 and content[0] == "'" and content[1] in "=+-@" else content
         assert (cell.value or "") == expected
         assert cell.data_type != "f"
+
+
+def test_xml_forbidden_characters_do_not_break_the_xlsx_report(tmp_path: Path) -> None:
+    # U+FFFE / U+FFFF cannot be stored in XML at all: the report replaces them instead of crashing
+    from bulkpost.report import write_report
+    from bulkpost.validate import validate
+
+    sheet = tmp_path / "odd.csv"
+    sheet.write_text("content,platforms,scheduled_time\n\ufffe odd,myspace,2031-03-03 09:00\n", encoding="utf-8")
+    out = write_report(validate(str(sheet)), tmp_path / "odd.xlsx")
+    ws = openpyxl.load_workbook(out).worksheets[0]  # a workbook Excel (and openpyxl) can open again
+    assert ws["A2"].value == "\ufffd odd"
