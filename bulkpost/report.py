@@ -45,7 +45,9 @@ __all__ = [
     "FINDINGS_SHEET",
     "FORMULA_PREFIXES",
     "REPORT_COLUMNS",
+    "REPORT_SUFFIXES",
     "is_formula_like",
+    "new_workbook",
     "safe_csv_value",
     "write_report",
     "write_safe_cell",
@@ -53,6 +55,8 @@ __all__ = [
 
 #: Leading characters that make a spreadsheet program treat text as a formula.
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+#: The file extensions :func:`write_report` writes.
+REPORT_SUFFIXES: tuple[str, ...] = (".json", ".csv", ".xlsx", ".html", ".htm")
 #: Name of the sheet that lists every finding in the ``.xlsx`` report.
 FINDINGS_SHEET = "bulkpost findings"
 #: Columns of the ``.csv`` report (and of the findings sheet), in order.
@@ -119,7 +123,7 @@ def write_report(report: Report, path: str | Path) -> Path:
     """
     p = Path(path)
     suffix = p.suffix.lower()
-    if suffix not in (".json", ".csv", ".xlsx", ".html", ".htm"):
+    if suffix not in REPORT_SUFFIXES:
         raise ConfigError(
             f"cannot write a report as {suffix or 'a file without extension'!r}: {p}",
             hint="Name the report .json, .csv, .xlsx or .html.",
