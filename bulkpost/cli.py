@@ -179,10 +179,10 @@ def validate_command(
     Every problem is reported at its row and column with a fix. Exit code 0: no errors
     (warnings allowed); 1: at least one error; 2: the sheet could not be read.
     """
-    from .report import write_report
+    from .report import REPORT_SUFFIXES, write_report
     from .validate import validate
 
-    if report_path is not None and Path(report_path).suffix.lower() not in (".json", ".csv", ".xlsx", ".html", ".htm"):
+    if report_path is not None and Path(report_path).suffix.lower() not in REPORT_SUFFIXES:
         raise ConfigError(f"--report {report_path}: the name must end in .json, .csv, .xlsx or .html")
     rule_kw = _rule_kwargs(hashtag_cap, mastodon_limit, daily_cap, check_urls)
     if online or sandbox or base_url:

@@ -23,6 +23,8 @@ CSV
 XLSX
     Read with openpyxl (``data_only=True``: formulas give their cached values; with
     defusedxml installed openpyxl parses the XML safely). Dates stay ``datetime`` objects.
+    A date cell formatted without a time of day (Excel stores it as midnight) is read as a
+    ``date``, so a missing time is reported instead of posting at 00:00.
     Before openpyxl opens the zip its declared uncompressed sizes are checked, so a zip
     bomb is refused instead of filling the memory. Without ``sheet=`` the first worksheet
     that has a header row is used. A merged header cell names its first column; the
@@ -42,7 +44,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from .errors import InputError
-from .model import Cell, Row, Sheet, column_letter
+from .model import Cell, Row, Sheet, column_letter, is_blank_value
 from .networks import SETTINGS, normalize_network
 
 __all__ = [
@@ -109,12 +111,11 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
         "post_at",
         "when",
     ),
-    "timezone": ("tz", "time_zone", "zone"),
+    "timezone": ("tz", "zone"),
     "status": ("state", "post_status"),
     "media": (
         "media_url",
         "media_urls",
-        "mediaurls",
         "media_path",
         "media_paths",
         "image",
@@ -128,7 +129,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
         "file",
     ),
     "title": ("video_title", "youtube_title"),
-    "first_comment": ("comment", "firstcomment"),
+    "first_comment": ("comment",),
     "user": ("user_id", "managed_user", "workspace_user"),
 }
 
@@ -211,7 +212,7 @@ def load_sheet(path: str | Path, *, sheet: str | None = None) -> Sheet:
     if size == 0:
         raise InputError(f"{shown}: the file is empty", hint="Start from templates/template.csv.", file=shown)
     suffix = p.suffix.lower()
-    if suffix in (".xls", ".ods", ".numbers", ".fods"):
+    if suffix in (".xls", ".xlsb", ".ods", ".numbers", ".fods"):
         raise InputError(f"{shown}: {suffix} files are not supported", hint=_SAVE_AS, file=shown)
     if head.startswith(_OLE_MAGIC):
         message, hint = _ole_message(p, shown)
@@ -263,10 +264,6 @@ def _header_score(values: Sequence[Any]) -> int:
     return score
 
 
-def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _find_header(
     rows: Iterable[tuple[int, Sequence[Any]]], *, loose: bool = True
 ) -> tuple[int, Sequence[Any]] | None:
@@ -276,7 +273,7 @@ def _find_header(
     seen = 0
     fallback = None
     for number, values in rows:
-        if all(_is_blank(v) for v in values):
+        if all(is_blank_value(v) for v in values):
             continue
         score = _header_score(values)
         if score >= 4:
@@ -366,7 +363,7 @@ def _build_sheet(
     unknown = [h for h, k in zip(headers, keys) if h and k is None]
     rows: list[Row] = []
     for number, values in data:
-        if all(_is_blank(v) for v in values):
+        if all(is_blank_value(v) for v in values):
             continue
         if len(rows) >= MAX_ROWS:
             raise InputError(
@@ -388,7 +385,7 @@ def _build_sheet(
                     extra[headers[i]] = Cell(headers[i], headers[i], letter, v)
                 else:
                     cells[k] = Cell(headers[i], k, letter, v)
-            elif not _is_blank(v):
+            elif not is_blank_value(v):
                 # A value under a column without a header (ragged row, blank or merged header cell).
                 extra[f"({letter})"] = Cell("", f"({letter})", letter, v)
         rows.append(Row(file=shown, sheet=sheet_name, number=number, cells=cells, extra=extra, order=order))
@@ -555,6 +552,8 @@ def _check_zip(p: Path, shown: str) -> None:
         raise InputError(f"{shown}: the workbook is corrupt (not a valid .xlsx zip)", hint=_SAVE_AS, file=shown) from exc
     if "mimetype" in names and "xl/workbook.xml" not in names:
         raise InputError(f"{shown}: this is an OpenDocument (.ods) file, not .xlsx", hint=_SAVE_AS, file=shown)
+    if "xl/workbook.bin" in names:
+        raise InputError(f"{shown}: this is a binary Excel workbook (.xlsb), not .xlsx", hint=_SAVE_AS, file=shown)
     if "xl/workbook.xml" not in names:
         raise InputError(f"{shown}: a zip file that is not an Excel workbook", hint=_SAVE_AS, file=shown)
     total = 0
@@ -619,6 +618,24 @@ def _cell_value(value: Any) -> Any:
     return str(value)
 
 
+_TIME_CODES = re.compile(r"[hs]|am/pm|a/p", re.IGNORECASE)
+_QUOTED_OR_BRACKETED = re.compile(r'"[^"]*"|\[[^\]]*\]')
+
+
+def _xlsx_value(cell: Any) -> Any:
+    """A cell's value; a date cell formatted without a time of day becomes a ``date``.
+
+    Excel stores a typed date as midnight of that day. Read as a datetime it would post at
+    00:00; as a ``date`` the validator can tell the user the time of day is missing.
+    """
+    value = _cell_value(cell.value)
+    if isinstance(value, datetime) and value.time() == time(0, 0):
+        fmt = _QUOTED_OR_BRACKETED.sub("", str(getattr(cell, "number_format", "") or ""))
+        if fmt and fmt.lower() != "general" and not _TIME_CODES.search(fmt):
+            return value.date()
+    return value
+
+
 def _load_xlsx(p: Path, shown: str, sheet: str | None) -> Sheet:
     _check_zip(p, shown)
     import openpyxl  # imported here: a CSV-only run does not pay for it
@@ -675,10 +692,8 @@ def _read_worksheet(p: Path, shown: str, ws: Any, name: str, *, explicit: bool, 
     width = min(max_col, MAX_COLUMNS + 1)
 
     def rows_from(start: int) -> Iterable[tuple[int, tuple[Any, ...]]]:
-        for number, values in enumerate(
-            ws.iter_rows(min_row=start, max_col=width, values_only=True), start=start
-        ):
-            yield number, tuple(_cell_value(v) for v in values)
+        for number, cells in enumerate(ws.iter_rows(min_row=start, max_col=width), start=start):
+            yield number, tuple(_xlsx_value(c) for c in cells)
 
     found = _find_header(rows_from(1), loose=loose)
     if found is None:
