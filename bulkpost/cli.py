@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import sys
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -55,8 +56,8 @@ class BulkpostGroup(click.Group):
         try:
             return super().invoke(ctx)
         except BulkpostError as exc:
-            if _debug_enabled(ctx):
-                raise
+            if _debug_enabled(ctx):  # the traceback, and still the exit code of the error
+                traceback.print_exc(file=sys.stderr)
             raise CLIError(exc.message, exc.hint, exc.exit_code) from exc
         except BrokenPipeError:
             # `bulkpost validate ... | head`: the reader left. Point stdout at devnull so the
