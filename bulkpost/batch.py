@@ -226,7 +226,7 @@ def remote_view(e: GroupEntry, retries: list[RetryEntry]) -> tuple[str | None, l
     is still waiting makes it ``scheduled``.
     """
     errs = list((e.remote_detail or {}).get("errors") or [])
-    sent = [r for r in retries if r.post_group_id]
+    sent = [r for r in retries if r.post_group_id and r.state != "cancelled"]
     ids = [r.post_group_id or "" for r in sent]
     if not sent or e.remote_status not in ("failed", "partially_published"):
         return e.remote_status, errs, ids
@@ -284,10 +284,16 @@ def records_from_journal(
         else:
             status = p.status if p else "scheduled"
         demoted = bool(errs) and all(x.startswith("demoted to draft") for x in errs)
+        times = []
+        for e in es:
+            live_retries = [r for r in by_group.get(e.id, []) if r.post_group_id and r.state != "cancelled"]
+            when = live_retries[-1].scheduled_time if live_retries else e.effective_time
+            if when:
+                times.append(when)
         records[row.number] = ResultRecord(
             status,
             [e.post_group_id or "" for e in es] + [i for v in views for i in v[2]],
-            min((e.effective_time for e in es if e.effective_time), default=None),
+            min(times, default=None),
             [w for e in es for w in e.warnings],
             ("POST_DEMOTED" if demoted else "PUBLISH_FAILED") if errs else None,
             "; ".join(errs) or None,
@@ -465,5 +471,26 @@ def cancel_batch(client: PubloraClient, journal: Journal) -> list[CancelOutcome]
             continue
         journal.step_finished(sid, e.id, "ok", state="cancelled", remote_status="deleted")
         out.append(CancelOutcome(e.row_number, e.post_group_id, "deleted"))
+    # Post groups made by `schedule --retry-failed`.
+    by_id = {e.id: e for e in journal.entries()}
+    for r in journal.retries():
+        parent = by_id.get(r.group_id)
+        if not r.post_group_id or r.state != "done" or parent is None:
+            continue
+        cl = client.with_options(user_id=parent.user_id) if parent.user_id else client
+        try:
+            status = cl.get_post(r.post_group_id).status
+            if status not in ("draft", "scheduled"):
+                journal.retry_set(r.id, remote_status=status)
+                out.append(CancelOutcome(parent.row_number, r.post_group_id, "kept", f"already {status}"))
+                continue
+            cl.delete_post(r.post_group_id)
+        except NotFoundError:
+            pass
+        except APIError as exc:
+            out.append(CancelOutcome(parent.row_number, r.post_group_id, "error", exc.message))
+            continue
+        journal.retry_set(r.id, state="cancelled", remote_status="deleted")
+        out.append(CancelOutcome(parent.row_number, r.post_group_id, "deleted"))
     return out
 

@@ -816,7 +816,8 @@ def cancel(
 
     journal = _journal_for(sheet_path, journal_path, sandbox)
     try:
-        live = [e for e in journal.entries() if e.post_group_id and e.state != "cancelled"]
+        live = [e.post_group_id for e in journal.entries() if e.post_group_id and e.state != "cancelled"]
+        live += [r.post_group_id for r in journal.retries() if r.post_group_id and r.state == "done"]
         if not live:
             click.echo("Nothing to cancel: the journal has no live post groups.")
             return

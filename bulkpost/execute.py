@@ -555,7 +555,7 @@ class _Run:
             else:
                 base.status = FAILED if status == FAILED else PARTIAL
                 base.error_code = "PUBLISH_FAILED"
-                detail = "; ".join(errs) or "no detail from Publora"
+                detail = "; ".join(errs).rstrip(". ") or "no detail from Publora"
                 base.error = (
                     f"Publora {'could not publish' if status == FAILED else 'published only part of'} post group "
                     f"{retry_ids[-1] if retry_ids else e.post_group_id}: {detail}. Nothing was sent again. "
@@ -585,7 +585,7 @@ class _Run:
 
         j = self.journal
         retries = j.retries(e.id)
-        sent = [r for r in retries if r.post_group_id]
+        sent = [r for r in retries if r.post_group_id and r.state != "cancelled"]
         status, errs, retry_ids = remote_view(e, retries)
         out = GroupOutcome(e.group_index, FAILED, e.post_group_id, e.effective_time, e.targets, list(e.warnings), retry_ids=list(retry_ids))
         last = retries[-1] if retries else None

@@ -210,3 +210,24 @@ def test_user_not_managed_hint_names_where_the_id_came_from(clean_sandbox: Any, 
     res = schedule(clean_sandbox, sheet, "--dry-run")
     assert res.exit_code != 0
     assert "`user` column" in res.output and stranger in res.output
+
+
+def test_cancel_deletes_retry_groups_and_a_new_retry_is_a_new_attempt(clean_sandbox: Any, tmp_path: Path) -> None:
+    sheet = published_and_failed(clean_sandbox, tmp_path)
+    rows = three_rows(at(30))
+    rows[1]["scheduled_time"] = at(180)
+    write_sheet(tmp_path, [rows[0], rows[1]])
+    res = schedule(clean_sandbox, sheet, "--refresh", "--retry-failed")
+    assert res.exit_code == 0, res.output
+    with Journal(journal_of(sheet)) as journal:
+        (retry,) = journal.retries()
+    assert len(groups(clean_sandbox)) == 4
+    res = invoke(clean_sandbox, "cancel", str(sheet), "--base-url", clean_sandbox.base_url, "--yes")
+    assert res.exit_code == 0, res.output
+    assert f"row 3: {retry.post_group_id} deleted" in res.output
+    assert len(groups(clean_sandbox)) == 3
+    res = schedule(clean_sandbox, sheet, "--retry-failed")
+    assert "1 post group(s) created by this run" in res.output, res.output
+    with Journal(journal_of(sheet)) as journal:
+        assert [(r.attempt, r.state) for r in journal.retries()] == [(1, "cancelled"), (2, "done")]
+        assert len({r.idempotency_key for r in journal.retries()}) == 2
