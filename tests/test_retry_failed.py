@@ -231,3 +231,28 @@ def test_cancel_deletes_retry_groups_and_a_new_retry_is_a_new_attempt(clean_sand
     with Journal(journal_of(sheet)) as journal:
         assert [(r.attempt, r.state) for r in journal.retries()] == [(1, "cancelled"), (2, "done")]
         assert len({r.idempotency_key for r in journal.retries()}) == 2
+
+
+def test_sent_rows_whose_time_passed_are_not_refused_as_in_the_past(clean_sandbox: Any, tmp_path: Path) -> None:
+    from bulkpost.batch import fetch_connections, forgive_sent_times
+    from bulkpost.load import load_sheet
+    from bulkpost.plan import build_plan, sheet_identity
+    from bulkpost.validate import validate
+
+    sheet_path = write_sheet(tmp_path, three_rows(at(30)))
+    assert schedule(clean_sandbox, sheet_path).exit_code == 0
+    rows = three_rows(at(30))
+    rows[2]["content"] = "Edited, never sent"
+    write_sheet(tmp_path, rows)
+    later = datetime.now(timezone.utc) + timedelta(hours=2)  # as a re-run two hours later sees it
+    sheet = load_sheet(sheet_path)
+    report = validate(sheet, now=later)
+    assert sorted(f.row for f in report.errors if f.code == "TIME_IN_PAST") == [2, 3, 4]
+    with PubloraClient(clean_sandbox.api_key, base_url=clean_sandbox.base_url) as client, Journal(journal_of(sheet_path)) as journal:
+        connections = fetch_connections(client, [])
+
+        def plan_of(posts: list[Any]) -> Any:
+            return build_plan(posts, sheet_identity=journal.identity or sheet_identity(sheet_path), connections=connections)
+
+        assert forgive_sent_times(report, journal, plan_of) == {2, 3}
+    assert [f.row for f in report.errors] == [4]  # the edited row is new: its past time is still an error
