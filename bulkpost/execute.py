@@ -544,6 +544,9 @@ class _Run:
             if status is None or status in (SCHEDULED, DRAFT):
                 out = self.outcome_from(e)
                 out.retry_ids = retry_ids
+                if retry_ids:  # the retry's post group is the one waiting: its time is the row's time now
+                    waiting = [r for r in self.journal.retries(e.id) if r.post_group_id in retry_ids]
+                    out.scheduled_time = waiting[-1].scheduled_time if waiting else out.scheduled_time
                 outcomes.append(out)
             elif status == PUBLISHED:
                 base.status = PUBLISHED

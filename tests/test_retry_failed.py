@@ -109,17 +109,26 @@ def test_retry_failed_sends_only_failed_targets_once(clean_sandbox: Any, tmp_pat
     results = read_results(tmp_path / "batch.results.csv")
     assert [r["result_status"] for r in results] == ["published", "scheduled", "scheduled"]
     assert all(len(r["post_group_ids"].split(";")) == 2 for r in results[1:])
+    assert [r["scheduled_time_utc"][:16] for r in results[1:]] == [r["scheduled_time"][:16] for r in rows[1:]]
     # Again: nothing more.
     res = schedule(clean_sandbox, sheet, "--retry-failed")
     assert res.exit_code == 0, res.output
     assert "0 post group(s) created by this run" in res.output
     assert len(groups(clean_sandbox)) == 5
+    assert [r["scheduled_time_utc"][:16] for r in read_results(tmp_path / "batch.results.csv")[1:]] == [r["scheduled_time"][:16] for r in rows[1:]]
     with Journal(journal_of(sheet)) as journal:
         retries = journal.retries()
         assert [(r.attempt, r.state, r.targets) for r in retries] == [(1, "done", [BLUESKY]), (1, "done", [BLUESKY])]
         keys = {r.idempotency_key for r in retries}
         first_keys = {s["idempotency_key"] for s in journal.steps() if s["step"] == "create"}
         assert len(keys) == 2 and not keys & first_keys
+    # The retries go out: every row is published now (the Mastodon half of row 4 long before).
+    clean_sandbox.control.configure(fail_platforms=[])
+    clean_sandbox.control.advance_clock(4 * 3600)
+    res = schedule(clean_sandbox, sheet, "--refresh", "--retry-failed")
+    assert res.exit_code == 0, res.output
+    assert "Done: 3 published (of 3 rows); 0 post group(s) created by this run." in res.output
+    assert len(groups(clean_sandbox)) == 5
 
 
 def test_without_retry_failed_the_failed_row_names_the_option(clean_sandbox: Any, tmp_path: Path) -> None:
@@ -171,6 +180,10 @@ def test_sigkill_during_retry_then_rerun_makes_one_retry_per_row(clean_sandbox: 
     assert schedule(clean_sandbox, sheet).exit_code == 0
     clean_sandbox.control.configure(failure_rate=1.0)
     clean_sandbox.control.advance_clock(3600)
+    res = schedule(clean_sandbox, sheet, "--refresh")  # every post failed at publish: reported, nothing sent
+    assert res.exit_code == 1, res.output
+    assert "Done: 10 failed (of 10 rows); 0 post group(s) created by this run." in res.output
+    assert len(groups(clean_sandbox)) == 10
     for r in rows:
         r["scheduled_time"] = at(180)
     write_sheet(tmp_path, rows)
