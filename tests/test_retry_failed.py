@@ -269,3 +269,27 @@ def test_sent_rows_whose_time_passed_are_not_refused_as_in_the_past(clean_sandbo
 
         assert forgive_sent_times(report, journal, plan_of) == {2, 3}
     assert [f.row for f in report.errors] == [4]  # the edited row is new: its past time is still an error
+
+
+def test_retry_whose_answer_was_lost_is_replayed_not_doubled(clean_sandbox: Any, tmp_path: Path) -> None:
+    sheet = published_and_failed(clean_sandbox, tmp_path)
+    rows = three_rows(at(30))
+    rows[1]["scheduled_time"] = at(180)
+    write_sheet(tmp_path, rows[:2])
+    # Publora commits the retry's create-post, and every answer to it is lost.
+    clean_sandbox.control.set_faults(drop_rate=1.0, paths=["create-post"])
+    res = schedule(clean_sandbox, sheet, "--refresh", "--retry-failed")
+    assert res.exit_code == 1, res.output
+    assert "the next --retry-failed run re-sends it with the same key" in res.output
+    assert len(groups(clean_sandbox)) == 4  # it exists on Publora; the journal does not know its id
+    with Journal(journal_of(sheet)) as journal:
+        (lost,) = journal.retries()
+        assert (lost.state, lost.post_group_id) == ("creating", None)
+    clean_sandbox.control.clear_faults()
+    res = schedule(clean_sandbox, sheet, "--retry-failed")
+    assert res.exit_code == 0, res.output
+    assert len(groups(clean_sandbox)) == 4  # the same key: Publora replayed the first answer
+    with Journal(journal_of(sheet)) as journal:
+        (done,) = journal.retries()
+        assert (done.attempt, done.state, done.idempotency_key) == (1, "done", lost.idempotency_key)
+        assert done.post_group_id in {g["_id"] for g in groups(clean_sandbox)}
