@@ -617,9 +617,18 @@ class _Run:
             if blocked
             else ""
         )
+        client = self.client_for(g.user)
         if last is not None and last.state == "creating":
-            # The previous run sent this retry and lost the answer (crash): the same key, the same body.
-            retry_targets, when, attempt, key = last.targets, last.scheduled_time, last.attempt, last.idempotency_key
+            # The previous run sent this retry and lost the answer (crash, dropped connection). Look
+            # for it first (Publora forgets keys after 24 hours), else the same key and the same body.
+            body, retry_targets, when, attempt, key = last.body, last.targets, last.scheduled_time, last.attempt, last.idempotency_key
+            found = self.lookup(client, str(body.get("content", "")), retry_targets, last.created_at)
+            if found is not None:
+                j.retry_set(last.id, state="done", post_group_id=found[0], error_code=None, error=None)
+                out.status, out.scheduled_time, out.retry_ids = SCHEDULED, found[2] or when, [*retry_ids, found[0]]
+                out.warnings = [*out.warnings, f"retry post group {found[0]} found on Publora (its answer had been lost)"]
+                return out
+            r = last
         else:
             if not retry_targets:
                 out.status = PARTIAL if published else FAILED
@@ -647,24 +656,30 @@ class _Run:
                 return out
             attempt = (last.attempt + 1) if last is not None else 1
             key = self.retry_key(e, attempt)
-        networks = {t.split("-", 1)[0] for t in retry_targets}
-        body = g.create_body()
-        settings = {k: v for k, v in (body.get("platformSettings") or {}).items() if k in networks} or None
-        first = body.get("firstComment")
-        if isinstance(first, dict) and first.get("platforms"):
-            kept = [x for x in first["platforms"] if x in networks]
-            first = {**first, "platforms": kept} if kept else None
-        r = j.retry_started(e.id, attempt, retry_targets, when, key)
-        client = self.client_for(g.user)
+            networks = {t.split("-", 1)[0] for t in retry_targets}
+            full = g.create_body()
+            body = {"content": g.content, "platforms": list(retry_targets), "scheduledTime": when}
+            settings = {k: v for k, v in (full.get("platformSettings") or {}).items() if k in networks}
+            if settings:
+                body["platformSettings"] = settings
+            first = full.get("firstComment")
+            if isinstance(first, dict) and first.get("platforms"):
+                kept = [x for x in first["platforms"] if x in networks]
+                first = {**first, "platforms": kept} if kept else None
+            if first:
+                body["firstComment"] = first
+            if full.get("mediaUrls"):
+                body["mediaUrls"] = full["mediaUrls"]
+            r = j.retry_started(e.id, attempt, retry_targets, when, key, body)
         try:
             res = self.call(
                 client.create_post,
-                content=g.content,
-                platforms=retry_targets,
-                scheduled_time=when,
-                platform_settings=settings,
+                content=body["content"],
+                platforms=body["platforms"],
+                scheduled_time=body.get("scheduledTime"),
+                platform_settings=body.get("platformSettings"),
                 media_urls=body.get("mediaUrls"),
-                first_comment=first,
+                first_comment=body.get("firstComment"),
                 idempotency_key=key,
             )
         except _Aborted:
@@ -852,6 +867,7 @@ class _Run:
         """(post group id, status, time) of an unclaimed post with this text and targets, or None."""
         since = (started_at or time.time()) - RECONCILE_SLACK_SECONDS
         known = {x.post_group_id for x in self.journal.entries() if x.post_group_id}
+        known |= {r.post_group_id for r in self.journal.retries() if r.post_group_id}
         want = set(targets)
         with self._adopt_lock:
             try:

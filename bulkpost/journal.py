@@ -119,6 +119,7 @@ CREATE TABLE IF NOT EXISTS retries (
     targets TEXT NOT NULL,
     scheduled_time TEXT,
     idempotency_key TEXT NOT NULL,
+    body TEXT NOT NULL DEFAULT '{}',
     post_group_id TEXT,
     state TEXT NOT NULL,
     error_code TEXT,
@@ -232,13 +233,17 @@ class RetryEntry:
     targets: list[str]
     scheduled_time: str | None
     idempotency_key: str
+    body: dict[str, Any]
+    """The create-post body as sent: a re-send after a lost answer sends exactly this again."""
     post_group_id: str | None
     state: str
-    """``creating`` (sent, answer not recorded), ``done`` (created), ``failed`` (refused)."""
+    """``creating`` (sent, answer not recorded), ``done`` (created), ``failed`` (refused),
+    ``cancelled`` (deleted by ``bulkpost cancel``)."""
     error_code: str | None
     error: str | None
     remote_status: str | None
     remote_detail: dict[str, Any] | None
+    created_at: float = 0.0
 
 
 @dataclass(slots=True)
@@ -484,23 +489,25 @@ class Journal:
         return [
             RetryEntry(
                 r["id"], r["group_id"], r["attempt"], json.loads(r["targets"]), r["scheduled_time"], r["idempotency_key"],
-                r["post_group_id"], r["state"], r["error_code"], r["error"], r["remote_status"],
-                json.loads(r["remote_detail"]) if r["remote_detail"] else None,
+                json.loads(r["body"] or "{}"), r["post_group_id"], r["state"], r["error_code"], r["error"], r["remote_status"],
+                json.loads(r["remote_detail"]) if r["remote_detail"] else None, r["created_at"],
             )
             for r in rows
         ]
 
     # -- writing -----------------------------------------------------------------------
 
-    def retry_started(self, group_id: int, attempt: int, targets: list[str], scheduled_time: str | None, key: str) -> RetryEntry:
-        """Record a retry attempt before its create is sent (again: the same row, the same key)."""
+    def retry_started(
+        self, group_id: int, attempt: int, targets: list[str], scheduled_time: str | None, key: str, body: dict[str, Any]
+    ) -> RetryEntry:
+        """Record a retry attempt before its create is sent (sent again: the same row, key and body)."""
         now = _now()
         with self._tx() as db:
             db.execute(
-                """INSERT INTO retries (group_id, attempt, targets, scheduled_time, idempotency_key, state, created_at, updated_at)
-                   VALUES (?, ?, ?, ?, ?, 'creating', ?, ?)
+                """INSERT INTO retries (group_id, attempt, targets, scheduled_time, idempotency_key, body, state, created_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, 'creating', ?, ?)
                    ON CONFLICT (group_id, attempt) DO UPDATE SET updated_at = excluded.updated_at""",
-                (group_id, attempt, json.dumps(targets), scheduled_time, key, now, now),
+                (group_id, attempt, json.dumps(targets), scheduled_time, key, json.dumps(body, sort_keys=True), now, now),
             )
             db.execute(
                 "INSERT INTO steps (group_id, step, idempotency_key, started_at) VALUES (?, ?, ?, ?)",

@@ -10,6 +10,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from test_execute import BLUESKY, MASTODON, groups, write_sheet
 from test_schedule_cli import invoke, read_results, spawn, wait_for
 
@@ -271,7 +273,8 @@ def test_sent_rows_whose_time_passed_are_not_refused_as_in_the_past(clean_sandbo
     assert [f.row for f in report.errors] == [4]  # the edited row is new: its past time is still an error
 
 
-def test_retry_whose_answer_was_lost_is_replayed_not_doubled(clean_sandbox: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("list_posts_works", [True, False], ids=["found-by-list-posts", "replayed-by-key"])
+def test_retry_whose_answer_was_lost_is_replayed_not_doubled(clean_sandbox: Any, tmp_path: Path, list_posts_works: bool) -> None:
     sheet = published_and_failed(clean_sandbox, tmp_path)
     rows = three_rows(at(30))
     rows[1]["scheduled_time"] = at(180)
@@ -286,9 +289,12 @@ def test_retry_whose_answer_was_lost_is_replayed_not_doubled(clean_sandbox: Any,
         (lost,) = journal.retries()
         assert (lost.state, lost.post_group_id) == ("creating", None)
     clean_sandbox.control.clear_faults()
+    if not list_posts_works:  # the lookup fails: the create is sent again with the same key and body
+        clean_sandbox.control.set_faults(error_rate=1.0, error_status=400, paths=["list-posts"], max_faults=1)
     res = schedule(clean_sandbox, sheet, "--retry-failed")
     assert res.exit_code == 0, res.output
-    assert len(groups(clean_sandbox)) == 4  # the same key: Publora replayed the first answer
+    assert ("found on Publora" in (tmp_path / "batch.results.csv").read_text()) is list_posts_works
+    assert len(groups(clean_sandbox)) == 4  # adopted, or the same key: Publora replayed the first answer
     with Journal(journal_of(sheet)) as journal:
         (done,) = journal.retries()
         assert (done.attempt, done.state, done.idempotency_key) == (1, "done", lost.idempotency_key)
