@@ -16,12 +16,15 @@ from .errors import (
     BulkpostError,
     ConfigError,
     InputError,
+    InvalidIdError,
     PlanLimitError,
 )
 from .findings import Finding, Report
 from .load import load_sheet
 from .model import Cell, MediaRef, Post, Row, Sheet, Target
+from .publora import PubloraClient, verify_webhook_signature
 from .report import write_report
+from .rules import count_characters, inspect_media, load_limits
 from .template import write_template
 from .validate import validate
 
@@ -38,16 +41,22 @@ __all__ = [
     "ConfigError",
     "Finding",
     "InputError",
+    "InvalidIdError",
     "MediaRef",
     "PlanLimitError",
     "Post",
+    "PubloraClient",
     "Report",
     "Row",
     "Sheet",
     "Target",
     "__version__",
+    "count_characters",
+    "inspect_media",
+    "load_limits",
     "load_sheet",
     "validate",
+    "verify_webhook_signature",
     "write_report",
     "write_template",
 ]

@@ -179,6 +179,88 @@ def template_command(path: str, force: bool) -> None:
 # --- sandbox (issue 5) ------------------------------------------------------------------
 
 
+_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+@cli.group("sandbox")
+def sandbox_group() -> None:
+    """A local Publora: try a whole batch without an account (also the tests' fake server)."""
+
+
+@sandbox_group.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on. Only loopback unless --allow-remote.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0 = any free port).")
+@click.option("--state", "state_file", type=click.Path(dir_okay=False),
+              help="JSON file that keeps the sandbox's state across restarts (default: in memory).")
+@click.option("--accounts", type=click.Path(exists=True, dir_okay=False),
+              help="JSON file of connections to use instead of the built-in set.")
+@click.option("--speed", default=1.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Clock speed: 60 makes an hour pass in a minute.")
+@click.option("--seed", type=int, help="Seed for fault and failure choices (repeatable runs).")
+@click.option("--plan", type=click.Choice(["sandbox", "starter", "pro", "premium"]),
+              help="Plan limits to enforce (default: sandbox, generous).")
+@click.option("--strict/--no-strict", default=True, show_default=True,
+              help="Reject scheduledTime 5+ minutes in the past (else clamp it with a warning).")
+@click.option("--failure-rate", default=0.0, show_default=True, type=click.FloatRange(0, 1),
+              help="Share of platform posts that fail at publish time.")
+@click.option("--latency", default=0.0, show_default=True, type=click.FloatRange(min=0),
+              help="Fault: seconds added to every API answer.")
+@click.option("--error-rate", default=0.0, show_default=True, type=click.FloatRange(0, 1),
+              help="Fault: share of API requests answered with --error-status.")
+@click.option("--error-status", default=503, show_default=True, type=click.IntRange(500, 599),
+              help="Status of those answers (502 comes as HTML, like a proxy).")
+@click.option("--rate-limit-rate", default=0.0, show_default=True, type=click.FloatRange(0, 1),
+              help="Fault: share of API requests answered 429 with Retry-After.")
+@click.option("--retry-after", default=1, show_default=True, type=click.IntRange(min=0),
+              help="Retry-After seconds of those 429s.")
+@click.option("--drop-rate", default=0.0, show_default=True, type=click.FloatRange(0, 1),
+              help="Fault: share of mutating requests committed, then dropped without an answer.")
+@click.option("--slow-upload-bps", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Fault: read presigned uploads at this many bytes per second (0 = full speed).")
+@click.option("--allow-remote", is_flag=True, help="Allow a non-loopback --host (the sandbox has no real security).")
+def sandbox_serve(host: str, port: int, state_file: str | None, accounts: str | None, speed: float,
+                  seed: int | None, plan: str | None, strict: bool, failure_rate: float, latency: float,
+                  error_rate: float, error_status: int, rate_limit_rate: float, retry_after: int,
+                  drop_rate: float, slow_upload_bps: int, allow_remote: bool) -> None:
+    """Serve a local Publora on HOST:PORT until Ctrl-C; print its base URL and API key.
+
+    Point bulkpost at it with PUBLORA_BASE_URL and PUBLORA_API_KEY. Test-only control
+    endpoints live under /__sandbox/ (state, reset, faults, config, clock/advance).
+    """
+    from .errors import ConfigError, InputError
+    from .sandbox import build_state, serve_forever
+
+    if host not in _LOOPBACK_HOSTS and not allow_remote:
+        raise ConfigError(f"refusing to listen on {host}: the sandbox is for this machine only",
+                          hint="Use --host 127.0.0.1, or add --allow-remote if you really mean it.")
+    try:
+        state = build_state(state=state_file, speed=speed, seed=seed, accounts=accounts, strict=strict, plan=plan,
+                            failure_rate=failure_rate, latency=latency, error_rate=error_rate,
+                            error_status=error_status, rate_limit_rate=rate_limit_rate, retry_after=retry_after,
+                            drop_rate=drop_rate, slow_upload_bps=slow_upload_bps)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot start the sandbox: {exc}",
+                         hint="Check the --state and --accounts files (JSON), or start without them.") from exc
+
+    def ready(bound: int) -> None:
+        shown = f"[{host}]" if ":" in host else host
+        click.echo(f"Publora sandbox on http://{shown}:{bound}/api/v1")
+        click.echo(f"  PUBLORA_BASE_URL=http://{shown}:{bound}/api/v1")
+        click.echo(f"  PUBLORA_API_KEY={state.api_key}")
+        click.echo(f"  state: {state_file or 'in memory'}; clock speed x{speed:g}; "
+                   f"{'strict' if strict else 'lenient'} past times; Ctrl-C to stop")
+
+    try:
+        serve_forever(state, host=host, port=port, on_ready=ready)
+        click.echo("Sandbox stopped." + (f" State saved to {state_file}." if state_file else ""))
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+                          hint="Pick another --port (0 picks a free one).") from exc
+
+
+
 # --- schedule, connections, status, cancel (issue 6) ------------------------------------
 
 

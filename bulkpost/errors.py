@@ -10,6 +10,7 @@ BulkpostError                  the CLI catches this once (exit code on the class
 ├── InputError                 unreadable file, missing sheet or columns, bad encoding   (exit 2)
 ├── ConfigError                missing PUBLORA_API_KEY, bad base URL, bad option          (exit 2)
 └── APIError                   anything from talking to Publora                           (exit 1)
+    ├── InvalidIdError         an id that is not 24 hex characters, refused before sending (also a ValueError)
     ├── APIConnectionError     no answer: DNS, refused, reset, TLS
     │   └── APITimeoutError    no answer in time
     ├── APIResponseValidationError   a 2xx body that does not fit our model
@@ -47,6 +48,7 @@ __all__ = [
     "ConflictError",
     "IdempotencyConflictError",
     "InputError",
+    "InvalidIdError",
     "NotFoundError",
     "PermissionDeniedError",
     "PlanLimitError",
@@ -96,7 +98,23 @@ class ConfigError(BulkpostError):
 
 
 class APIError(BulkpostError):
-    """Base of every error that comes from talking to Publora."""
+    """Base of every error that comes from talking to Publora.
+
+    ``str(exc)`` is the message followed by the hint, so a library user who only prints the
+    exception still learns what to do; the CLI prints ``message`` and ``hint`` on two lines.
+    """
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.hint}" if self.hint else self.message
+
+
+class InvalidIdError(APIError, ValueError):
+    """An id that cannot be a Publora id, refused locally before any request is sent.
+
+    Post group, media, webhook and managed-user ids are MongoDB ObjectIds (24 hexadecimal
+    characters). Publora answers a malformed one with a 500, which would look like an outage
+    and be retried; refusing it here turns it into the caller's error it is.
+    """
 
 
 class APIConnectionError(APIError):

@@ -57,6 +57,7 @@ __all__ = [
     "MAX_UNCOMPRESSED_BYTES",
     "REPORT_STATUS_COLUMN",
     "load_sheet",
+    "count_uncalculated_formulas",
     "match_header",
 ]
 
@@ -217,7 +218,8 @@ def load_sheet(path: str | Path, *, sheet: str | None = None) -> Sheet:
     if suffix in (".xls", ".ods", ".numbers", ".fods"):
         raise InputError(f"{shown}: {suffix} files are not supported", hint=_SAVE_AS, file=shown)
     if head.startswith(_OLE_MAGIC):
-        raise InputError(_ole_message(p, shown), hint=_SAVE_AS, file=shown)
+        message, hint = _ole_message(p, shown)
+        raise InputError(message, hint=hint, file=shown)
     if head.startswith(_ZIP_MAGIC) or suffix in (".xlsx", ".xlsm"):
         return _load_xlsx(p, shown, sheet)
     if sheet is not None:
@@ -227,15 +229,19 @@ def load_sheet(path: str | Path, *, sheet: str | None = None) -> Sheet:
     return _load_csv(p, shown, size)
 
 
-def _ole_message(p: Path, shown: str) -> str:
+def _ole_message(p: Path, shown: str) -> tuple[str, str]:
+    """An OLE compound file: Excel writes encrypted .xlsx files and old .xls workbooks this way."""
     try:
         with p.open("rb") as fh:
             blob = fh.read(1 << 20)
     except OSError:
         blob = b""
     if "EncryptionInfo".encode("utf-16-le") in blob or "EncryptedPackage".encode("utf-16-le") in blob:
-        return f"{shown}: the workbook is password-protected (encrypted), so it cannot be read"
-    return f"{shown}: this is an old-format Excel (.xls) workbook, not .xlsx"
+        return (
+            f"{shown}: the workbook is password-protected (encrypted), so it cannot be read",
+            "Open it, remove the password (File > Info > Protect Workbook > Encrypt with Password) and save it again.",
+        )
+    return f"{shown}: this is an old-format Excel (.xls) workbook, not .xlsx", _SAVE_AS
 
 
 # --- header handling (shared by CSV and XLSX) -----------------------------------------------
@@ -265,18 +271,26 @@ def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _find_header(rows: Iterable[tuple[int, Sequence[Any]]]) -> tuple[int, Sequence[Any]] | None:
-    """The first row among the first non-blank ones that names content or platforms plus one more."""
+def _find_header(
+    rows: Iterable[tuple[int, Sequence[Any]]], *, loose: bool = True
+) -> tuple[int, Sequence[Any]] | None:
+    """The header among the first non-blank rows: the first that names content or platforms plus
+    another known column; failing that (``loose``), the first that names content or platforms
+    alone, so that the missing column is what gets reported."""
     seen = 0
+    fallback = None
     for number, values in rows:
         if all(_is_blank(v) for v in values):
             continue
-        if _header_score(values) >= 4:
+        score = _header_score(values)
+        if score >= 4:
             return number, values
+        if score >= 3 and fallback is None:
+            fallback = (number, values)
         seen += 1
         if seen >= HEADER_SEARCH_ROWS:
             break
-    return None
+    return fallback if loose else None
 
 
 def _assign_keys(headers: list[str], shown: str, sheet_name: str | None, header_row: int) -> list[str | None]:
@@ -452,28 +466,23 @@ def _looks_binary(text: str) -> bool:
     if "\x00" in sample:
         return True
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n\f\v")
-    return controls > max(2, len(sample) // 100)
-
-
-def _first_line(text: str) -> str:
-    """The first non-blank physical line (enough to choose a delimiter from a header)."""
-    for line in text.splitlines():
-        if line.strip():
-            return line
-    return ""
+    # Random binary data is ~10% control characters; text almost never has any.
+    return controls >= 8 and controls > len(sample) // 20
 
 
 def _sniff_delimiter(text: str) -> str:
-    line = _first_line(text)
+    """The delimiter under which one of the first lines reads best as bulkpost's header."""
+    lines = [line for line in text.splitlines()[: HEADER_SEARCH_ROWS * 3] if line.strip()][:HEADER_SEARCH_ROWS]
     best, best_score = ",", (-1, -1)
     for d in (",", ";", "\t"):
-        try:
-            fields = next(csv.reader([line], delimiter=d))
-        except (csv.Error, StopIteration):
-            continue
-        score = (_header_score(fields), len(fields))
-        if score > best_score:
-            best, best_score = d, score
+        for line in lines:
+            try:
+                fields = next(csv.reader([line], delimiter=d))
+            except (csv.Error, StopIteration):
+                continue
+            score = (_header_score(fields), len(fields))
+            if score > best_score:
+                best, best_score = d, score
     return best
 
 
@@ -607,6 +616,44 @@ def _check_cell_count(p: Path, shown: str, sheets: list[zipfile.ZipInfo]) -> Non
         ) from exc
 
 
+_UNCALCULATED = re.compile(rb"<c\b[^>]*>(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)(?:<v\s*/>|<v>\s*</v>)?</c>")
+
+
+def _sheet_xml_path(zf: zipfile.ZipFile, sheet_name: str) -> str | None:
+    """The zip path of a worksheet's XML, from workbook.xml and its relationships."""
+    from defusedxml import ElementTree
+
+    ns_main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    ns_rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    try:
+        book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError, ValueError):
+        return None
+    rid = next((el.get(f"{ns_rel}id") for el in book.iter(f"{ns_main}sheet") if el.get("name") == sheet_name), None)
+    for rel in rels:
+        if rel.get("Id") == rid:
+            target = rel.get("Target") or ""
+            return target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return None
+
+
+def count_uncalculated_formulas(path: str | Path, sheet_name: str) -> int:
+    """How many formula cells of ``sheet_name`` have no saved result.
+
+    Excel saves the last result of every formula; programs that cannot calculate (openpyxl,
+    some exporters) write the formula alone, and such a cell reads as empty.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            name = _sheet_xml_path(zf, sheet_name)
+            if name is None:
+                return 0
+            return len(_UNCALCULATED.findall(zf.read(name)))
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return 0
+
+
 def _cell_value(value: Any) -> Any:
     # openpyxl returns datetime/date/time/int/float/bool/str; keep them. Errors come as "#N/A" strings.
     if isinstance(value, (datetime, date, time, int, float, bool)) or value is None:
@@ -668,12 +715,15 @@ def _load_xlsx(p: Path, shown: str, sheet: str | None) -> Sheet:
             candidates = [match]
         else:
             candidates = names
-        for name in candidates:
+        # First a sheet with a full header; failing that, one naming content or platforms only
+        # (so the error names the missing column instead of saying there is no header).
+        for name, loose in [(n, False) for n in candidates] + [(n, True) for n in candidates]:
             ws = wb[name]
             if not hasattr(ws, "iter_rows"):
                 continue  # a chartsheet
-            result = _read_worksheet(p, shown, ws, name, explicit=sheet is not None)
+            result = _read_worksheet(p, shown, ws, name, explicit=sheet is not None and loose, loose=loose)
             if result is not None:
+                result.uncalculated_formulas = count_uncalculated_formulas(p, name)
                 if sheet is None and len(names) > 1 and name != names[0]:
                     result.notes.append(f"Read sheet {name!r}: the first sheet(s) before it have no header row.")
                 return result
@@ -688,7 +738,7 @@ def _load_xlsx(p: Path, shown: str, sheet: str | None) -> Sheet:
         wb.close()
 
 
-def _read_worksheet(p: Path, shown: str, ws: Any, name: str, *, explicit: bool) -> Sheet | None:
+def _read_worksheet(p: Path, shown: str, ws: Any, name: str, *, explicit: bool, loose: bool) -> Sheet | None:
     max_col = ws.max_column or 0
     width = min(max_col, MAX_COLUMNS + 1)
 
@@ -706,7 +756,7 @@ def _read_worksheet(p: Path, shown: str, ws: Any, name: str, *, explicit: bool) 
                 values = stored[number]
                 yield number, tuple(_cell_value(values.get(c)) for c in range(1, width + 1))
 
-    found = _find_header(rows_from(1))
+    found = _find_header(rows_from(1), loose=loose)
     if found is None:
         if explicit:
             raise InputError(

@@ -106,6 +106,8 @@ class Sheet:
     """The row number of the header (1 unless title rows sit above it)."""
     encoding_fallback: bool = False
     """True when a CSV was not valid UTF-8 and was read as Windows-1252."""
+    uncalculated_formulas: int = 0
+    """XLSX formula cells without a saved result (they read as empty)."""
 
     @property
     def base_dir(self) -> Path:

@@ -117,17 +117,20 @@ def write_report(report: Report, path: str | Path) -> Path:
     """
     p = Path(path)
     suffix = p.suffix.lower()
-    if suffix == ".json":
-        p.write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    elif suffix == ".csv":
-        _write_csv(report, p)
-    elif suffix == ".xlsx":
-        _write_xlsx(report, p)
-    else:
+    if suffix not in (".json", ".csv", ".xlsx"):
         raise ConfigError(
             f"cannot write a report as {suffix or 'a file without extension'!r}: {p}",
             hint="Name the report .json, .csv or .xlsx.",
         )
+    try:
+        if suffix == ".json":
+            p.write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        elif suffix == ".csv":
+            _write_csv(report, p)
+        else:
+            _write_xlsx(report, p)
+    except OSError as exc:
+        raise ConfigError(f"cannot write the report {p}: {exc.strerror or exc}", hint="Check the folder exists and is writable.") from exc
     return p
 
 
@@ -173,8 +176,10 @@ def _open_copy(report: Report) -> tuple[Any, Worksheet]:
     title = re.sub(r"[\[\]:*?/\\]", "_", (src.path.stem if src is not None else Path(report.file).stem))[:31] or "Sheet1"
     ws.title = title
     if src is not None:
+        from openpyxl.styles import Font
+
         for h in src.headers:
-            write_safe_cell(ws, src.header_row, _letter_index(h.letter), h.value)
+            write_safe_cell(ws, src.header_row, _letter_index(h.letter), h.value).font = Font(bold=True)
         for r in src.rows:
             for c in r.iter_cells():
                 write_safe_cell(ws, r.number, _letter_index(c.letter), c.value)
@@ -283,10 +288,7 @@ def _write_xlsx(report: Report, p: Path) -> None:
     ws.column_dimensions[column_letter(status_col - 1)].width = 40
 
     _write_findings_sheet(wb, ws.title, report)
-    try:
-        wb.save(p)
-    except OSError as exc:
-        raise ConfigError(f"cannot write {p}: {exc.strerror or exc}") from exc
+    wb.save(p)
 
 
 def _write_findings_sheet(wb: Any, data_title: str, report: Report) -> None:
@@ -304,8 +306,10 @@ def _write_findings_sheet(wb: Any, data_title: str, report: Report) -> None:
         for i, v in enumerate(_finding_row(f), start=1):
             write_safe_cell(fs, n, i, v)
         if f.cell:
+            from openpyxl.worksheet.hyperlink import Hyperlink
+
             link = fs.cell(row=n, column=cell_col)
-            link.hyperlink = f"#'{quoted}'!{f.cell}"
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{quoted}'!{f.cell}", display=f.cell)
             link.font = Font(color="0563C1", underline="single")
         _fill(fs.cell(row=n, column=severity_col), f.severity)
     widths = {"row": 6, "column": 18, "cell": 7, "sheet": 14, "platform": 11, "severity": 9, "code": 26, "message": 90, "hint": 60, "value": 30}

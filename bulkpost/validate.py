@@ -42,6 +42,7 @@ DUPLICATE_ROW             warning   same content, targets and time as an earlier
 UNKNOWN_COLUMNS           warning   (sheet) columns bulkpost does not use (kept in results)
 UNNAMED_COLUMN            warning   (sheet) values under a column without a header
 ENCODING_GUESSED          warning   (sheet) the CSV was read as Windows-1252
+FORMULAS_NOT_CALCULATED   warning   (sheet) formula cells without a saved result read as empty
 EMPTY_SHEET               warning   (sheet) a header but no data rows
 ========================  ========  ======================================================
 """
@@ -50,6 +51,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from functools import lru_cache
 import os
 import re
 from dataclasses import dataclass
@@ -100,6 +102,7 @@ CODES: dict[str, str] = {
     "UNKNOWN_COLUMNS": WARNING,
     "UNNAMED_COLUMN": WARNING,
     "ENCODING_GUESSED": WARNING,
+    "FORMULAS_NOT_CALCULATED": WARNING,
     "EMPTY_SHEET": WARNING,
 }
 
@@ -110,6 +113,7 @@ _OBJECT_ID = re.compile(r"^[0-9a-fA-F]{24}$")
 # --- options ---------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=512)
 def resolve_zone(name: str) -> ZoneInfo | None:
     """The IANA zone ``name`` (``"Europe/Berlin"``, ``"utc"``), or None when unknown."""
     text = name.strip()
@@ -348,6 +352,14 @@ class _Validator:
                 f"The file is not valid UTF-8; it was read as Windows-1252 ({s.path.name}).",
                 hint="Check accented letters and emoji in the report; save the sheet as CSV UTF-8 to be sure.",
             )
+        if s.uncalculated_formulas:
+            n = s.uncalculated_formulas
+            self.sheet_finding(
+                "FORMULAS_NOT_CALCULATED",
+                f"{n} formula cell{'s have' if n != 1 else ' has'} no saved result (the workbook was written by a "
+                "program that does not calculate formulas); such cells read as empty.",
+                hint="Open the workbook in Excel or LibreOffice and save it, so every formula's result is stored.",
+            )
         if s.unknown_columns:
             names = ", ".join(f'"{c}"' for c in s.unknown_columns)
             self.sheet_finding(
@@ -439,7 +451,9 @@ class _Validator:
 
     def parse_targets(self, row: Row, post: Post) -> None:
         raw = _text(row.get("platforms", ""))
-        tokens = [t.strip() for t in re.split(r"[;,\n]", raw) if t.strip()]
+        # Quotes and brackets are dropped so a pasted JSON list (["twitter-1", "x"]) works too.
+        tokens = [t.strip().strip("\"'[]").strip() for t in re.split(r"[;,\n]", raw)]
+        tokens = [t for t in tokens if t]
         if not tokens:
             self.add(
                 "PLATFORMS_MISSING",
@@ -749,18 +763,23 @@ class _Validator:
             if alt.exists():
                 path = alt
         if not path.exists():
+            hint = "Paths are relative to the sheet's folder; check the name and the folder."
+            if "," in item:
+                hint = "Separate several files with ; or line breaks, not commas. " + hint
             self.add(
                 "MEDIA_NOT_FOUND",
                 f"media file {item!r} not found (looked for {path})",
                 row=row,
                 key=key,
-                hint="Paths are relative to the sheet's folder; check the name and the folder.",
+                hint=hint,
                 value=item,
             )
             return None
         problem = None
-        if not path.is_file():
+        if path.is_dir():
             problem = "is a folder, not a file"
+        elif not path.is_file():
+            problem = "is not a regular file"
         elif not os.access(path, os.R_OK):
             problem = "cannot be read (permissions)"
         else:
@@ -871,7 +890,7 @@ class _Validator:
                 p.content.strip(),
                 tuple(sorted((k, v.strip()) for k, v in p.variants.items())),
                 tuple(sorted((t.connection_id or t.network) for t in p.targets)),
-                p.scheduled_at,
+                p.scheduled_at or (_text(p.row.get("scheduled_time", "")), _text(p.row.get("date", "")), _text(p.row.get("time", ""))),
                 p.user,
             )
             if key in first:
@@ -957,7 +976,8 @@ def validate(
     v.check_order_guesses()
 
     report = Report(file=str(loaded.path), sheet=loaded.sheet, posts=posts, rows=len(loaded.rows), source=loaded)
-    report.notes.extend(loaded.notes)
+    # The Windows-1252 note is already an ENCODING_GUESSED finding; do not say it twice.
+    report.notes.extend(n for n in loaded.notes if not (loaded.encoding_fallback and "Windows-1252" in n))
     has_zone_column = any(h.key == "timezone" for h in loaded.headers)
     zone_note = f"Times without a UTC offset are read in {zone.key}"
     zone_note += " (or the row's timezone column)." if has_zone_column else "."
