@@ -23,6 +23,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import bulkpost
 from bulkpost import errors
@@ -643,7 +645,7 @@ def test_user_agent_is_descriptive() -> None:
     script = Script(ok(CONNECTIONS))
     Client(script).client.platform_connections()
     agent = script.requests[0].headers["User-Agent"]
-    assert agent.startswith(f"bulkpost/{bulkpost.__version__} (+https://")
+    assert agent.startswith(f"bulkpost/{bulkpost.__version__} (Publora bulk scheduler) httpx/")
     assert "python-httpx" not in agent
 
 
@@ -1455,3 +1457,23 @@ def test_over_a_real_socket_the_key_is_sent_but_never_logged(caplog: pytest.LogC
     assert {r.name for r in caplog.records} >= {"httpcore.http11", "httpx", "bulkpost.publora"}
     assert API_KEY not in caplog.text and API_KEY[20:] not in caplog.text
     assert API_KEY not in str(info.value)
+
+
+# --- invariants of the pure functions (hypothesis) ----------------------------------------------
+
+@given(st.text(max_size=60), st.one_of(st.none(), st.dictionaries(st.sampled_from(["retryAfterSec", "retryAfter", "x"]),
+                                                                  st.one_of(st.integers(), st.floats(), st.text(), st.booleans()))))
+def test_parse_retry_after_never_raises_and_is_a_usable_wait(header: str, body: Any) -> None:
+    value = parse_retry_after(header, body, now=NOW)
+    assert value is None or (value >= 0 and value == value and value != float("inf"))
+
+
+@given(st.integers(min_value=0, max_value=60), st.floats(min_value=0, max_value=1, exclude_max=True))
+def test_backoff_stays_within_three_quarters_and_all_of_the_doubling(attempt: int, jitter: float) -> None:
+    full = min(2.0**attempt, 16.0)
+    assert 0.75 * full <= retry_delay(attempt, None, jitter=jitter) <= full
+
+
+@given(st.integers(min_value=0, max_value=10), st.floats(min_value=0, max_value=1e12, allow_nan=False))
+def test_a_server_wait_is_used_exactly_up_to_the_cap(attempt: int, retry_after: float) -> None:
+    assert retry_delay(attempt, retry_after, jitter=0.9) == min(retry_after, 60.0)

@@ -634,23 +634,15 @@ def test_validate_accepts_a_sheet_or_a_path(tmp_path: Path) -> None:
     assert a == b == c
 
 
-def test_rule_context_is_passed_to_the_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import importlib
-
-    v = importlib.import_module("bulkpost.validate")  # the package's "validate" attribute is the function
-    seen: list[tuple[int, RuleContext]] = []
-
-    def fake_rules(posts, ctx):  # type: ignore[no-untyped-def]
-        seen.append((len(posts), ctx))
-        yield Finding("RULE_X", "warning", "from the rules", row=posts[0].row.number)
-
-    monkeypatch.setattr(v, "check_posts", fake_rules)  # the rules are another module's; this pins the hook only
-    r = check(tmp_path, [OK], strict=True)
-    assert seen[0][0] == 1 and seen[0][1].strict is True and seen[0][1].now == NOW
-    assert [f.code for f in r.findings] == ["RULE_X"]
-    ctx = RuleContext(now=NOW)
-    check(tmp_path, [OK], rule_context=ctx)
-    assert seen[1][1] is ctx
+def test_strict_and_rule_context_reach_the_rules(tmp_path: Path) -> None:
+    long_x = {**OK, "content": "word " * 70}  # 350 characters, no thread parts
+    lenient = [f for f in check(tmp_path, [long_x]).findings if f.platform == "twitter"]
+    strict = [f for f in check(tmp_path, [long_x], strict=True).findings if f.platform == "twitter"]
+    assert [(f.code, f.severity) for f in lenient] == [("CONTENT_TOO_LONG", "warning")]
+    assert [(f.code, f.severity) for f in strict] == [("CONTENT_TOO_LONG", "error")]
+    # an explicit RuleContext is used as given: its own strictness wins
+    given = [f for f in check(tmp_path, [long_x], rule_context=RuleContext(now=NOW, strict=True)).findings if f.platform == "twitter"]
+    assert [(f.code, f.severity) for f in given] == [("CONTENT_TOO_LONG", "error")]
 
 
 def test_samples_validate_clean() -> None:

@@ -54,7 +54,6 @@ __all__ = [
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "DEFAULT_UPLOAD_TIMEOUT",
-    "PROJECT_URL",
     "UPLOAD_CHUNK_SIZE",
     "PubloraClient",
 ]
@@ -75,7 +74,6 @@ DEFAULT_MAX_RETRIES = 3
 UPLOAD_CHUNK_SIZE = 1024 * 1024
 """Bytes read from disk and sent per write while uploading; the only file data held in memory."""
 
-PROJECT_URL = "https://github.com/bulkpost/bulkpost"
 """Named in the User-Agent so Publora can tell who is calling (Cloudflare rejects bare agents)."""
 
 _OBJECT_ID = re.compile(r"[0-9a-fA-F]{24}")
@@ -101,7 +99,7 @@ def _user_agent() -> str:
     from .. import __version__  # at call time: bulkpost/__init__ imports this module
 
     return (
-        f"bulkpost/{__version__} (+{PROJECT_URL}) httpx/{httpx.__version__} "
+        f"bulkpost/{__version__} (Publora bulk scheduler) httpx/{httpx.__version__} "
         f"Python/{_platform.python_version()}"
     )
 
@@ -150,6 +148,11 @@ def _date_range(value: Any) -> Any:
             "end": {"year": end.year, "month": end.month, "day": end.day},
         }
     return value
+
+
+def _query_types(value: Sequence[str] | str | None) -> list[str] | str | None:
+    """``"ALL"`` stays a string; any other sequence becomes a list."""
+    return value if value is None or isinstance(value, str) else list(value)
 
 
 def _display_url(url: httpx.URL | str) -> str:
@@ -926,16 +929,18 @@ class PubloraClient:
         query_type: str | None = None,
         query_types: Sequence[str] | str | None = None,
     ) -> m.LinkedInPostStatistics:
-        """``POST /linkedin-post-statistics``: one metric (``query_type``) or several (``query_types``, or ``"ALL"``)."""
+        """``POST /linkedin-post-statistics``: one metric (``query_type``, upper case) or several
+        (``query_types``: a list, or ``"ALL"``)."""
         if query_type is None and query_types is None:
             raise ValueError("give query_type or query_types")
         body = {
             "postedId": posted_id,
             "platformId": platform_id,
             "queryType": query_type,
-            "queryTypes": query_types if isinstance(query_types, str) or query_types is None else list(query_types),
+            "queryTypes": _query_types(query_types),
         }
-        return self._parse(m.LinkedInPostStatistics, self._stats("/linkedin-post-statistics", body), "linkedin-post-statistics")
+        data = self._stats("/linkedin-post-statistics", body)
+        return self._parse(m.LinkedInPostStatistics, data, "linkedin-post-statistics")
 
     def linkedin_account_statistics(
         self,
@@ -952,7 +957,7 @@ class PubloraClient:
         body = {
             "platformId": platform_id,
             "queryType": query_type,
-            "queryTypes": query_types if isinstance(query_types, str) or query_types is None else list(query_types),
+            "queryTypes": _query_types(query_types),
             "aggregation": aggregation,
             "dateRange": _date_range(date_range),
         }

@@ -74,6 +74,8 @@ def _server_text(body: Any) -> str:
             value = body.get(key)
             if isinstance(value, str) and value and value not in parts:
                 parts.append(value)
+        if len(parts) == 2 and _SYMBOLIC.fullmatch(parts[0]):
+            del parts[0]  # {"error": "REACTION_ALREADY_EXISTS", "message": ...}: the code is shown anyway
         return ": ".join(parts)
     if isinstance(body, str):
         return body.strip()[:300]
@@ -122,7 +124,7 @@ def _plan_hint(code: str | None, body: dict[str, Any]) -> str:
 def _hint(status: int, code: str | None, body: dict[str, Any], replay_safe: bool) -> str:
     """One sentence (or two) that says what to do about this answer."""
     if status == 400:
-        if code == "INVALID_MEDIA_FILE_ID" or code == "MEDIA_NOT_READY":
+        if code == "MEDIA_NOT_READY":
             return (
                 "Upload the file's bytes to its upload URL first, or delete the media "
                 "(delete_media) and request a new upload URL."
@@ -157,7 +159,16 @@ def _hint(status: int, code: str | None, body: dict[str, Any], replay_safe: bool
             )
         if code == "POST_PUBLISH_IN_PROGRESS":
             return "Publishing has started; re-read the post with get_post instead of editing it."
-        return "Something changed at the same time; re-read the object and try again."
+        if code == "POST_GROUP_VERSION_CONFLICT":
+            return "The post changed at the same time; re-read it with get_post and try again."
+        if code == "REACTION_ALREADY_EXISTS":
+            return "The account has already reacted; delete the reaction first to change it."
+        if code == "email_exists":
+            return (
+                "A user with this email exists; attach them with attach_workspace_user "
+                "(with their consent token) instead."
+            )
+        return "The request conflicts with the current state; re-read it and retry only if still needed."
     if status == 422:
         return "Check the request body against the Publora API documentation."
     if status == 429:
@@ -272,16 +283,22 @@ def connection_error(exc: httpx.RequestError, *, where: str, attempts: int) -> A
     upload URL's query is a credential).
     """
     tries = f" ({attempts} attempts)" if attempts > 1 else ""
-    reason = str(exc) or type(exc).__name__
+    reason = (str(exc) or type(exc).__name__).rstrip(".")
     if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(
-            f"No answer in time from {where}{tries}: {type(exc).__name__}.",
-            hint=(
-                "Check the network, or raise the timeout. A create or update may still have "
-                "been processed: re-run with the same idempotency keys, or check with get_post."
-            ),
+        if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
+            hint = "Check the network and PUBLORA_BASE_URL, or raise the timeout."
+        else:
+            hint = (
+                "Check the network, or raise the timeout. The request may still have been "
+                "processed: check with get_post/list_posts before sending it again without "
+                "its idempotency key."
+            )
+        return APITimeoutError(f"No answer in time from {where}{tries}: {type(exc).__name__}.", hint=hint)
+    if isinstance(exc, httpx.ConnectError):
+        hint = "Check the network connection and PUBLORA_BASE_URL (or the upload URL)."
+    else:
+        hint = (
+            "The connection broke after the request was sent, so it may have been processed: "
+            "check with get_post/list_posts before sending it again without its idempotency key."
         )
-    return APIConnectionError(
-        f"Could not talk to {where}{tries}: {reason}.",
-        hint="Check the network connection and PUBLORA_BASE_URL (or the upload URL).",
-    )
+    return APIConnectionError(f"Could not talk to {where}{tries}: {reason}.", hint=hint)
