@@ -44,7 +44,7 @@ def best(fn: Callable[[str], object], texts: list[str], repeat: int) -> float:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=2000)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
     texts = corpus(args.n)
     # warm-up: both compile their regexes lazily or at import

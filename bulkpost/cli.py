@@ -69,6 +69,12 @@ class BulkpostGroup(click.Group):
             if _debug_enabled(ctx):
                 raise
             raise CLIError(exc.message, exc.hint, exc.exit_code) from exc
+        except BrokenPipeError:
+            # `bulkpost validate ... | head`: the reader left. Point stdout at devnull so the
+            # interpreter's final flush cannot complain, and stop quietly.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise click.exceptions.Exit(EXIT_INVALID) from None
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:  # an unexpected bug: still no traceback without --debug

@@ -61,6 +61,7 @@ def rows() -> list[dict[str, str]]:
     add("A long, tall video", "twitter", "09:25", media=M + "long_tall.mp4")  # VIDEO_DURATION_EXCEEDED, aspect
     add("A short, slow video", "tiktok", "09:30", media=M + "short.mp4")  # VIDEO_DURATION_TOO_SHORT, VIDEO_FPS_INVALID
     add("An animated GIF", "twitter", "09:35", media=M + "anim.gif")  # MEDIA_ANIMATION_LOST
+    add("An old MPEG-4 clip", "twitter", "09:37", media=M + "mpeg4.mp4")  # VIDEO_CODEC_NOT_SUPPORTED
     add("A broken photo", "twitter", "09:40", media=M + "broken.jpg")  # MEDIA_UNREADABLE
     add("A photo with the wrong name", "twitter", "09:45", media=M + "really-webp.jpg")  # MEDIA_EXTENSION_MISMATCH
     add("A missing photo", "twitter", "09:50", media=M + "missing.jpg")  # MEDIA_NOT_FOUND (validator)
@@ -94,6 +95,7 @@ def make_media(folder: Path = MEDIA) -> None:
     data = ROOT / "tests" / "data"
     shutil.copyfile(data / "short.mp4", folder / "short.mp4")
     shutil.copyfile(data / "long_tall.mp4", folder / "long_tall.mp4")
+    shutil.copyfile(data / "mpeg4.mp4", folder / "mpeg4.mp4")
     shutil.copyfile(ROOT / "samples" / "media" / "teaser.mp4", folder / "tiktok.mp4")
 
 

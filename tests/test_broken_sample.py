@@ -64,14 +64,14 @@ def test_broken_sample_fires_every_rule(broken: Path) -> None:
     assert fired - set(CODES) <= set(VALIDATOR_CODES)
     assert fired - set(CODES) == set()  # the validator's own checks all pass on this sample
     by_code = {f.code: f for f in report.findings}
-    assert by_code["CONNECTION_EXPIRED"].row == 38 and by_code["CONNECTION_EXPIRING"].row == 4
+    assert by_code["CONNECTION_EXPIRED"].row == 39 and by_code["CONNECTION_EXPIRING"].row == 4
     assert by_code["MEDIA_SIZE_EXCEEDED"].message.startswith('Row 17, column "media" (Bluesky): broken-media/noise.png is ')
 
 
 def test_broken_sample_offline_cli(broken: Path) -> None:
     result = CliRunner().invoke(cli, ["validate", str(broken)])
     assert result.exit_code == 1
-    assert "37 rows checked, 15 ready, 22 with errors; 30 errors, 8 warnings." in result.output
+    assert "38 rows checked, 16 ready, 22 with errors; 30 errors, 9 warnings." in result.output
     assert "CONNECTION_" not in result.output  # needs connection facts (online)
 
 

@@ -236,3 +236,24 @@ def test_commands_have_help_and_are_documented(command: str) -> None:
     for option in re.findall(r"(--[a-z][a-z-]+)", result.stdout):
         if option != "--help":
             assert option in readme, (command, option)
+
+
+def test_a_closed_pipe_is_not_a_bug() -> None:
+    """`bulkpost validate big.csv | head -1`: the reader leaves early; no traceback, no "bug" message."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bulkpost", "validate", "samples/broken.csv"],
+        cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()  # like `head -1`
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    proc.wait(timeout=60)
+    assert b"rows checked" in first
+    assert "Traceback" not in err and "unexpected" not in err and "BrokenPipe" not in err

@@ -130,6 +130,8 @@ def test_url_extraction_agrees_with_twitter_text_parser(pieces: list[str]) -> No
     ref = pytest.importorskip("twitter_text")
     text = "".join(pieces)
     assert twitter.extract_urls_with_indices(text) == ref.extract_urls_with_indices(text)
+    # scheme-only mode (what Mastodon's counter uses)
+    assert twitter.extract_urls_with_indices(text, False) == ref.extract_urls_with_indices(text, False)
 
 
 @pytest.mark.parametrize(
@@ -280,3 +282,22 @@ def test_mastodon_graphemes_property(clusters: list[list[str]], data: st.DataObj
         + len(picked) + len(urls) + len(mentions) - 1
     )
     assert counting.mastodon_length(text) == expected
+
+
+def _threads_reference(text: str) -> int:
+    """platform-rules.md 4.1, with UTF-16 units for the non-emoji text."""
+    import emoji
+
+    n, last = 0, 0
+    for e in emoji.emoji_list(text):
+        n += counting.utf16_length(text[last : e["match_start"]])
+        n += len(e["emoji"].encode("utf-8"))
+        last = e["match_end"]
+    return n + counting.utf16_length(text[last:])
+
+
+@given(st.lists(st.sampled_from([*_PIECES, "🫱🏻‍🫲🏿", "🐦‍⬛", "🏴󠁧󠁢󠁳󠁣󠁴󠁿", "𝒜", "™️", "2", "\u20e3"]), max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_threads_length_matches_the_documented_formula(pieces: list[str]) -> None:
+    text = counting.normalize_newlines("".join(pieces))
+    assert counting.threads_length(text) == _threads_reference(text)

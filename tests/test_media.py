@@ -43,6 +43,9 @@ def test_video_probe() -> None:
     info = inspect_media(DATA / "short.mp4")
     assert (info.mime, info.kind, info.codec, info.width, info.height) == ("video/mp4", "video", "AVC", 320, 180)
     assert info.duration == pytest.approx(2.0, abs=0.1) and info.fps == pytest.approx(15.0)
+    rotated = inspect_media(DATA / "rotated.mp4")  # short.mp4 with a 90-degree display matrix
+    assert (rotated.width, rotated.height) == (180, 320)
+    assert inspect_media(DATA / "mpeg4.mp4").codec == "MPEG-4 Visual"
     tall = inspect_media(DATA / "long_tall.mp4")
     assert tall.duration == pytest.approx(150, abs=1) and tall.aspect == (48, 192)
 
@@ -122,7 +125,26 @@ def server() -> Iterator[str]:
     files = {"/video.mp4": png.read_bytes(), "/page.html": b"<html><body>hello</body></html>"}
 
     class Handler(BaseHTTPRequestHandler):
+        def _endless(self, head_only: bool) -> None:
+            # claims 10 GB and keeps sending until the client hangs up; ignores Range
+            self.send_response(200)
+            self.send_header("Content-Length", str(10 * 1024**3))
+            self.send_header("Content-Type", "video/mp4")
+            self.end_headers()
+            if head_only:
+                return
+            head = files["/video.mp4"][:4096]
+            try:
+                self.wfile.write(head)
+                for _ in range(100_000):  # ~6.5 GB at most; a reader that stops breaks the pipe
+                    self.wfile.write(b"\0" * 65536)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
         def _send(self, head_only: bool) -> None:
+            if self.path == "/endless.mp4":
+                self._endless(head_only)
+                return
             body = files.get(self.path.split("?")[0])
             if body is None:
                 self.send_response(404)
@@ -176,6 +198,12 @@ def test_probe_reads_type_from_bytes_and_size_from_range(server: str) -> None:
         assert html.kind == "other" and html.mime == "text/html"
         missing = probe_url(f"{server}/gone.jpg", client)
         assert missing.status == 404 and missing.error == "answers HTTP 404"
+
+
+def test_probe_stops_reading_when_the_server_ignores_range(server: str) -> None:
+    with httpx.Client(timeout=5) as client:
+        probe = probe_url(f"{server}/endless.mp4", client)
+    assert (probe.status, probe.mime, probe.size) == (200, "video/mp4", 10 * 1024**3)
 
 
 def test_probe_connection_refused() -> None:

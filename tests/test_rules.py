@@ -233,6 +233,10 @@ def test_threads_link_limit() -> None:
     five = " ".join(f"https://site{i}.com" for i in range(5))
     assert run(make_post("threads", five)) == []
     assert codes(run(make_post("threads", five + " https://other.org"))) == {"TOO_MANY_LINKS"}
+    # a thread: each part is its own post
+    assert run(make_post("threads", five + "\n---\n" + five.replace("site", "other"))) == []
+    [f] = run(make_post("threads", "intro\n---\n" + five + " https://other.org"))
+    assert f.code == "TOO_MANY_LINKS" and "part 2 of the thread has 6 distinct links" in f.message
 
 
 def test_first_comment_limits() -> None:
@@ -296,6 +300,26 @@ def test_video_duration_fps_aspect(media: dict[str, Path]) -> None:
     found = run(make_post("tiktok", "hi", media=[media["short.mp4"]]))
     assert codes(found) == {"VIDEO_DURATION_TOO_SHORT", "VIDEO_FPS_INVALID"}
     assert run(make_post("twitter", "hi", media=[media["short.mp4"]])) == []
+
+
+def test_video_codec_and_rotation(media: dict[str, Path]) -> None:
+    found = run(make_post(["twitter", "facebook"], "hi", media=[DATA / "mpeg4.mp4"]))
+    assert [(f.code, f.platform, f.severity) for f in found] == [("VIDEO_CODEC_NOT_SUPPORTED", "twitter", WARNING)]
+    assert "MPEG-4 Visual video; X takes H.264" in found[0].message
+    assert run(make_post("twitter", "hi", media=[DATA / "rotated.mp4"])) == []
+
+
+def test_aspect_ratio_is_checked_as_displayed(tmp_path: Path) -> None:
+    # stored 1800x1000 (1.8, fine for Instagram) with EXIF orientation 6: displayed 1000x1800 (0.56)
+    path = tmp_path / "phone.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.new("RGB", (1800, 1000)).save(path, "JPEG", exif=exif)
+    [f] = run(make_post("instagram", "hi", media=[path]))
+    assert f.code == "MEDIA_ASPECT_RATIO_INVALID" and "1000x1800" in f.message
+    plain = tmp_path / "plain.jpg"
+    Image.new("RGB", (1800, 1000)).save(plain, "JPEG")
+    assert run(make_post("instagram", "hi", media=[plain])) == []
 
 
 def test_animated_gif_on_x(media: dict[str, Path]) -> None:
@@ -444,3 +468,31 @@ def test_every_code_is_documented() -> None:
     used = set(__import__("re").findall(r'"([A-Z][A-Z0-9_]{4,})"', source)) - {"Premium", "PremiumPlus"}
     used = {c for c in used if "_" in c}
     assert used <= set(CODES), used - set(CODES)
+
+
+def test_connect_only_network_is_left_to_the_validator() -> None:
+    # Pinterest needs media too, but Publora never publishes to it: the validator reports
+    # PLATFORM_NOT_PUBLISHABLE, and the rules add nothing on top.
+    assert run(make_post("pinterest", "x" * 900)) == []
+
+
+def test_a_repeated_row_is_one_same_minute_warning_not_also_a_duplicate_text() -> None:
+    a = make_post("twitter:1", "Same words", number=2)
+    b = make_post("twitter:1", "Same words", number=3)
+    assert [(f.code, f.row) for f in run(a, b)] == [("SAME_MINUTE", 3)]
+
+
+def test_connection_facts_from_the_connections_response() -> None:
+    from bulkpost.rules import connection_facts
+
+    body = {"success": True, "connections": [
+        {"platformId": "twitter-1", "username": "a", "tokenStatus": "valid", "subscriptionType": "PremiumPlus"},
+        {"platformId": "linkedin-Tz9W5i6ZYG", "tokenStatus": "expired", "accessTokenExpiresAt": None},
+        {"username": "no id"},
+    ]}
+    facts = connection_facts(body)
+    assert set(facts) == {"twitter-1", "linkedin-Tz9W5i6ZYG"}
+    post = make_post(["twitter:1", "linkedin:Tz9W5i6ZYG"], "a" * 1000)
+    found = run(post, connections=facts)
+    # 1,000 characters: fine for a PremiumPlus X account and for LinkedIn; the expired one warns
+    assert [(f.code, f.platform) for f in found] == [("CONNECTION_EXPIRED", "linkedin")]

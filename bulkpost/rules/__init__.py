@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from ..findings import Finding
 from ..model import Post
@@ -38,6 +38,7 @@ __all__ = [
     "UrlProbe",
     "check_posts",
     "check_url_syntax",
+    "connection_facts",
     "count_characters",
     "diff_limits",
     "inspect_media",
@@ -79,3 +80,13 @@ def check_posts(posts: list[Post], ctx: RuleContext) -> Iterator[Finding]:
     for post in posts:
         yield from check_post(post, ctx)
     yield from check_schedule(posts, ctx)
+
+
+def connection_facts(response: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """``RuleContext.connections`` from a ``GET /platform-connections`` body: each connection's
+    fields (``subscriptionType``, ``tokenStatus``, ``accessTokenExpiresAt`` ...) by ``platformId``."""
+    out: dict[str, dict[str, Any]] = {}
+    for c in response.get("connections") or ():
+        if isinstance(c, Mapping) and isinstance(c.get("platformId"), str):
+            out[c["platformId"]] = dict(c)
+    return out

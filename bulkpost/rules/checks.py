@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from urllib.parse import urlsplit
 
 from ..findings import ERROR, WARNING, Finding, finding
-from ..networks import display_name
+from ..networks import CONNECT_ONLY, display_name
 from . import counting, twitter
 from .limits import MediaLimits, NetworkLimits
 from .media import MediaInfo, UrlProbe, _EXT_MIME, _kind, check_url_syntax, probe_url
@@ -54,6 +55,7 @@ CODES: dict[str, tuple[str, str]] = {
     "VIDEO_DURATION_EXCEEDED": (ERROR, "video longer than the network takes"),
     "VIDEO_DURATION_TOO_SHORT": (ERROR, "video shorter than the network takes"),
     "VIDEO_FPS_INVALID": (ERROR, "video frame rate below the network's minimum (TikTok 23)"),
+    "VIDEO_CODEC_NOT_SUPPORTED": (WARNING, "a video codec the network's docs do not list (X: H.264; Meta: H.264/HEVC)"),
     "MEDIA_ANIMATION_LOST": (WARNING, "an animated GIF/WebP that the network receives as a still image"),
     "MEDIA_NOT_FOUND": (ERROR, "a media file that does not exist"),
     "MEDIA_UNREADABLE": (ERROR, "a media file that cannot be parsed"),
@@ -208,7 +210,7 @@ def check_text(post: Post, network: str, lim: NetworkLimits, ctx: RuleContext) -
                 yield f(
                     "PUBLORA_COUNT_OVER_LIMIT",
                     f"{_n(n)} {unit} is within {name}'s {_n(limit)}, but {_n(u16)} UTF-16 units, the count "
-                    f"Publora's own check uses (publora-api.md 16.1). Shorten it by {_n(u16 - limit)} to be safe.",
+                    f"Publora's own Bluesky check uses. Shorten it by {_n(u16 - limit)} to be safe.",
                     severity=ERROR if ctx.strict else WARNING,
                 )
     if lim.max_bytes is not None:
@@ -220,21 +222,26 @@ def check_text(post: Post, network: str, lim: NetworkLimits, ctx: RuleContext) -
                 "Shorten it.",
             )
     if lim.max_links is not None:
-        links = counting.unique_links(text)
-        if len(links) > lim.max_links:
-            yield f(
-                "TOO_MANY_LINKS",
-                f"{len(links)} distinct links; {name} refuses posts with more than {lim.max_links}. "
-                "Remove some links.",
-            )
+        # each part of a thread is its own post
+        pieces = parts if lim.threading and len(parts) > 1 else [text]
+        for i, piece in enumerate(pieces, 1):
+            links = counting.unique_links(piece)
+            if len(links) > lim.max_links:
+                where = f"part {i} of the thread has " if len(pieces) > 1 else ""
+                yield f(
+                    "TOO_MANY_LINKS",
+                    f"{where}{len(links)} distinct links; {name} refuses posts with more than {lim.max_links}. "
+                    "Remove some links.",
+                )
     if network == "instagram":
         cap = ctx.hashtag_cap if lim.max_hashtags is None else min(ctx.hashtag_cap, lim.max_hashtags)
         tags = counting.count_hashtags(text)
         if tags > cap:
             yield f(
                 "TOO_MANY_HASHTAGS",
-                f"{tags} hashtags; Instagram allows {cap} (5 per post since December 2025; the API text says 30). "
-                "Remove some hashtags.",
+                f"{tags} hashtags; Instagram allows {cap}"
+                + (" (5 per post since December 2025; the API text says 30)" if cap == 5 else "")
+                + ". Remove some hashtags.",
                 hint="The cap is a setting (RuleContext.hashtag_cap); 30 follows the API documentation instead.",
             )
         if lim.max_mentions is not None:
@@ -372,10 +379,9 @@ def _media_items(post: Post, ctx: RuleContext) -> tuple[list[_Item], list[Findin
             if probe is not None and probe.mime:
                 kind = probe.kind
             else:
-                from urllib.parse import urlsplit
-
-                ext = "." + urlsplit(ref.url).path.rsplit(".", 1)[-1].lower() if "." in urlsplit(ref.url).path else ""
-                kind = _kind(_EXT_MIME.get(ext)) if ext in _EXT_MIME else "unknown"
+                path = urlsplit(ref.url).path
+                ext = "." + path.rsplit(".", 1)[-1].lower() if "." in path else ""
+                kind = _kind(_EXT_MIME[ext]) if ext in _EXT_MIME else "unknown"
             items.append(_Item(ref, kind, probe=probe))
             continue
         if ref.path is None:
@@ -523,6 +529,11 @@ def _check_video(item: _Item, ml: MediaLimits, network: str, f: Any) -> Iterator
     if d is not None and ml.min_duration is not None and d < ml.min_duration:
         yield f("VIDEO_DURATION_TOO_SHORT", f"{item.label} lasts {d:g} s; {name} needs at least "
                 f"{_n(ml.min_duration)} s.", key)
+    if info.codec and ml.codecs and info.codec not in ml.codecs:
+        names = {"AVC": "H.264", "HEVC": "H.265/HEVC"}
+        allowed = ", ".join(names.get(c, c) for c in ml.codecs)
+        yield f("VIDEO_CODEC_NOT_SUPPORTED", f"{item.label} is {names.get(info.codec, info.codec)} video; {name} takes "
+                f"{allowed}, so it may fail when published. Re-encode it as H.264.", key)
     if info.fps is not None and ml.min_fps is not None and info.fps < ml.min_fps:
         yield f("VIDEO_FPS_INVALID", f"{item.label} runs at {info.fps:g} frames per second; {name} needs at least "
                 f"{_n(ml.min_fps)}. Re-encode it.", key)
@@ -537,8 +548,8 @@ def check_post(post: Post, ctx: RuleContext) -> Iterator[Finding]:
     yield from file_findings
     for network in post.networks:
         lim = ctx.limits.get(network)
-        if lim is None:
-            continue
+        if lim is None or network in CONNECT_ONLY:
+            continue  # Pinterest never publishes: the validator reports PLATFORM_NOT_PUBLISHABLE
         yield from check_text(post, network, lim, ctx)
         yield from check_media(post, network, lim, items, ctx)
 
@@ -587,7 +598,8 @@ def check_schedule(posts: list[Post], ctx: RuleContext) -> Iterator[Finding]:
             text = post.text_for(network).strip()
             if text:
                 earlier = [(w, p) for w, p in recent[text] if when - w < window]
-                if earlier:
+                # posts at the very same time are SAME_MINUTE (and the validator's DUPLICATE_ROW)
+                if earlier and when - earlier[-1][0] >= timedelta(minutes=1):
                     w0, p0 = earlier[-1]
                     gap = _gap(when - w0)
                     yield finding(

@@ -44,6 +44,10 @@ def _int(value: Any) -> int | None:
     return None if v is None else int(v)
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def _ratio(value: Any) -> Fraction | None:
     """An aspect ratio bound as an exact fraction (0.8 -> 4/5, 1.91 -> 191/100)."""
     v = _num(value)
@@ -67,6 +71,8 @@ class MediaLimits:
     max_duration: float | None = None
     """Seconds (videos)."""
     min_fps: float | None = None
+    codecs: tuple[str, ...] = ()
+    """Video codecs as pymediainfo names them (``AVC``, ``HEVC``, ``VP9``); empty = any."""
     max_pixels: int | None = None
     max_width_plus_height: int | None = None
     keeps_animation: bool = True
@@ -75,7 +81,7 @@ class MediaLimits:
     def from_json(cls, data: Mapping[str, Any] | None) -> MediaLimits | None:
         if not isinstance(data, Mapping):
             return None
-        ar = data.get("aspectRatioRange") if isinstance(data.get("aspectRatioRange"), Mapping) else {}
+        ar = _mapping(data.get("aspectRatioRange"))
         supported = data.get("supported")
         return cls(
             supported=bool(supported) if supported is not None else True,
@@ -87,6 +93,7 @@ class MediaLimits:
             min_duration=_num(data.get("minDurationSeconds")),
             max_duration=_num(data.get("maxDurationSeconds")),
             min_fps=_num(data.get("minFrameRate")),
+            codecs=tuple(str(c) for c in data.get("codecs") or ()),
             max_pixels=_int(data.get("maxPixels")),
             max_width_plus_height=_int(data.get("maxWidthPlusHeight")),
             keeps_animation=bool(data.get("keepsAnimation", True)),
@@ -125,8 +132,8 @@ class NetworkLimits:
     def from_json(cls, network: str, data: Mapping[str, Any], fallback: NetworkLimits | None = None) -> NetworkLimits:
         """Parse one ``platforms.<network>`` object; missing values come from ``fallback``."""
         fb = fallback
-        chars = data.get("characters") if isinstance(data.get("characters"), Mapping) else {}
-        req = data.get("requirements") if isinstance(data.get("requirements"), Mapping) else {}
+        chars = _mapping(data.get("characters"))
+        req = _mapping(data.get("requirements"))
 
         def pick(value: Any, default: Any) -> Any:
             return default if value is None else value

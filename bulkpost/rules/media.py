@@ -142,8 +142,8 @@ def _inspect_image(path: str, info: dict[str, object]) -> None:
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         if info.get("mime") in _PIL_REQUIRED:
             info["error"] = f"not a readable image ({exc.__class__.__name__})"
-    except (OSError, SyntaxError, ValueError) as exc:
-        info["error"] = f"not a readable image ({exc})"
+    except Exception as exc:  # corrupt files make Pillow's plugins raise all sorts of errors
+        info["error"] = f"not a readable image ({exc.__class__.__name__}: {exc})"
 
 
 def _inspect_video(path: str, info: dict[str, object]) -> None:
@@ -197,7 +197,7 @@ def inspect_media(path: str | os.PathLike[str]) -> MediaInfo:
     ext_mime = _EXT_MIME.get(Path(p).suffix.lower())
     try:
         st = os.stat(p)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL character in the path
         return MediaInfo(p, exists=False, extension_mime=ext_mime, error="file not found")
     if not os.path.isfile(p):
         return MediaInfo(p, exists=False, extension_mime=ext_mime, error="not a file")
@@ -231,7 +231,7 @@ class MediaCache:
         try:
             st = os.stat(p)
             key = (p, st.st_size, st.st_mtime_ns)
-        except OSError:
+        except (OSError, ValueError):
             key = (p, -1, -1)
         hit = self._items.get(key)
         if hit is None:
@@ -322,14 +322,24 @@ def probe_url(url: str, client: httpx.Client) -> UrlProbe:
         if head.status_code < 400:
             size = _size_from(head.headers)
             ctype = (head.headers.get("content-type") or "").split(";")[0].strip().lower() or None
-        resp = client.get(url, headers={"Range": "bytes=0-260"})
-    except httpx.HTTPError as exc:
+        # Stream, and stop after the first bytes: a server that ignores Range sends it all.
+        with client.stream("GET", url, headers={"Range": "bytes=0-260"}) as resp:
+            status = resp.status_code
+            headers = resp.headers
+            first = b""
+            if status < 400:
+                for chunk in resp.iter_bytes():
+                    first += chunk
+                    if len(first) >= 261:
+                        break
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         return UrlProbe(url, error=f"cannot be fetched ({exc.__class__.__name__})")
-    if resp.status_code >= 400:
-        return UrlProbe(url, status=resp.status_code, error=f"answers HTTP {resp.status_code}")
-    first = resp.content[:261]
-    guess = filetype.guess(first) if first else None
+    if status >= 400:
+        return UrlProbe(url, status=status, error=f"answers HTTP {status}")
+    guess = filetype.guess(first[:261]) if first else None
     mime = guess.mime if guess else ctype
-    if resp.status_code == 206 or size is None:
-        size = _size_from(resp.headers) if resp.status_code == 206 else (size or _size_from(resp.headers))
-    return UrlProbe(url, status=resp.status_code, mime=mime, size=size)
+    if status == 206:
+        size = _size_from(headers) or size
+    elif size is None:
+        size = _size_from(headers)
+    return UrlProbe(url, status=status, mime=mime, size=size)

@@ -58,7 +58,7 @@ class XConfig:
         (8208, 8223, 100),
         (8242, 8247, 100),
     )
-    _light: Any = field(default=None, init=False, repr=False, compare=False)
+    _light: tuple[re.Pattern[str], int] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         weights = {w for _, _, w in self.ranges}

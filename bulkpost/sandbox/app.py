@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -30,7 +30,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import extras, posts
-from .core import ApiError, Ctx, fail, is_object_id
+from .core import ApiError, Ctx, fail
 from .publisher import Webhooks, publish_due
 from .state import Faults, SandboxState
 from .util import OBJECT_ID_RE, canonical_json, iso, json_depth, parse_iso
@@ -165,7 +165,10 @@ class SandboxApp:
         key_user, acting = self._authenticate(request)
         raw = await request.body()
         body: Any = None
-        if raw and "multipart/form-data" not in request.headers.get("content-type", ""):
+        content_type = request.headers.get("content-type", "")
+        if raw and "application/x-www-form-urlencoded" in content_type:
+            body = dict(parse_qsl(raw.decode("utf-8", "replace")))
+        elif raw and "multipart/form-data" not in content_type:
             try:
                 body = json.loads(raw)
             except ValueError:
@@ -181,8 +184,9 @@ class SandboxApp:
             if replay is not None:
                 return replay
         try:
-            if state.faults.latency:
-                await asyncio.sleep(state.faults.latency)
+            faults = state.faults
+            if faults.latency and (not faults.paths or any(p in request.url.path for p in faults.paths)):
+                await asyncio.sleep(faults.latency)
             status, answer = ep.handler(state, self.webhooks, ctx)
         except ApiError as exc:
             status, answer, headers = exc.status, exc.body, exc.headers
@@ -442,7 +446,7 @@ class FaultMiddleware:
 
         await self.app(scope, receive, swallow)  # the change is committed here...
         transport = TRANSPORT.get()
-        if transport is not None:
+        if isinstance(transport, asyncio.WriteTransport):
             transport.abort()  # ...and the client never hears about it
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(receive(), timeout=1.0)  # let the server see the disconnect
@@ -463,5 +467,3 @@ def create_app(state: SandboxState | None = None, **kwargs: Any) -> SandboxApp:
     """The sandbox ASGI app over ``state`` (a fresh in-memory state when omitted)."""
     return SandboxApp(state or SandboxState(**kwargs))
 
-
-_ = is_object_id

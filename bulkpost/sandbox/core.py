@@ -86,7 +86,7 @@ def platform_of(compound: str) -> str:
 
 def group_for(state: SandboxState, ctx: Ctx, gid: str) -> dict[str, Any] | None:
     """The acting user's post group, or ``None``."""
-    group = state.data["groups"].get(gid)
+    group: dict[str, Any] | None = state.data["groups"].get(gid)
     if group is None or group["userId"] != ctx.user_id:
         return None
     return group
@@ -251,7 +251,7 @@ def _check_linkedin(clean: dict[str, Any]) -> None:
 
 def merge_settings(stored: dict[str, Any], patch: dict[str, Any], *, with_defaults: bool) -> dict[str, Any]:
     """Merge per platform (a patch key replaces the stored one); new platforms get defaults."""
-    out = json.loads(json.dumps(stored))
+    out: dict[str, Any] = json.loads(json.dumps(stored))
     for platform, settings in patch.items():
         base = out.get(platform)
         if base is None:

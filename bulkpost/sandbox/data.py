@@ -353,7 +353,9 @@ def builtin_connections(now: datetime) -> list[dict[str, Any]]:
     Includes one X Premium account, one expiring token (TikTok), one expired one (a Facebook
     Page flagged for reconnect) and Pinterest, which Publora can connect but never publish.
     """
-    days = lambda n: now + timedelta(days=n)  # noqa: E731
+    def days(n: int) -> datetime:
+        return now + timedelta(days=n)
+
     return [
         _conn("twitter-1502345678901234567", "@acme", "Acme Inc.", "https://x.com/acme", None),
         _conn("twitter-1600000000000000001", "@acme_premium", "Acme Premium", "https://x.com/acme_premium", None,

@@ -152,7 +152,7 @@ def _hook_for(state: SandboxState, ctx: Ctx, failure: str) -> dict[str, Any]:
     hid = ctx.params["id"]
     if not is_object_id(hid):
         fail(500, failure)
-    hook = state.data["webhooks"].get(hid)
+    hook: dict[str, Any] | None = state.data["webhooks"].get(hid)
     if hook is None or hook["userId"] != ctx.user_id:
         fail(404, "Webhook not found")
     return hook
@@ -212,7 +212,7 @@ def _user_view(user: dict[str, Any]) -> dict[str, Any]:
 
 def _managed(state: SandboxState, ctx: Ctx) -> dict[str, Any]:
     uid = ctx.params["userId"]
-    user = state.data["users"].get(uid) if is_object_id(uid) else None
+    user: dict[str, Any] | None = state.data["users"].get(uid) if is_object_id(uid) else None
     if user is None or user.get("parentUser") != state.owner_id:
         fail(404, "User not found or not managed by this key")
     return user

@@ -6,7 +6,6 @@ import json
 from datetime import datetime
 from typing import Any
 
-from . import data
 from .core import (
     Answer,
     Ctx,
@@ -216,7 +215,8 @@ def update_post(state: SandboxState, hooks: Webhooks, ctx: Ctx) -> Answer:
         post["content"] = content
         post["status"] = new_status
     group.update(content=content, platforms=platforms, platformSettings=settings, firstComment=first,
-                 status=new_status, scheduledTime=iso(when) if when else None, updatedAt=iso(state.clock.now()))
+                 status=new_status, scheduledTime=iso(when) if when else None, updatedAt=iso(state.clock.now()),
+                 dispatched=False)
     for record in ingested:
         record["postGroupId"] = gid
     group["media"] = media_ids
@@ -467,14 +467,16 @@ def _form_file(ctx: Ctx, field_name: str) -> tuple[dict[str, str], tuple[str, st
 
     content_type = ctx.headers.get("content-type", "")
     if "multipart/form-data" not in content_type:
-        return {}, None
+        return ({str(k): str(v) for k, v in ctx.body.items()} if isinstance(ctx.body, dict) else {}), None
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
         b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + ctx.raw_body)
     fields: dict[str, str] = {}
     upload: tuple[str, str, bytes] | None = None
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):
+            payload = b""
         if name == field_name and part.get_filename() is not None:
             upload = (part.get_filename() or "file", part.get_content_type(), payload)
         elif isinstance(name, str):
@@ -550,5 +552,3 @@ __all__ = [
     "upload_instagram_cover",
     "upload_youtube_thumbnail",
 ]
-
-_ = data  # the platform tables are used through core

@@ -101,7 +101,10 @@ def split_thread(content: str, limit: int) -> list[str]:
 
 def _posted_id(state: SandboxState, platform: str, raw_id: str) -> str:
     rng = state.publish_rng
-    digits = lambda n: str(rng.randrange(10 ** (n - 1), 10**n))  # noqa: E731
+
+    def digits(n: int) -> str:
+        return str(rng.randrange(10 ** (n - 1), 10**n))
+
     if platform == "linkedin":
         return f"urn:li:share:{digits(19)}"
     if platform == "bluesky":
@@ -162,7 +165,7 @@ def _publish_group(state: SandboxState, webhooks: Webhooks, group: dict[str, Any
             if http_status is None:
                 del post["error"]["platformStatusCode"]
             write_log(state, group, "publish_failed", postId=post["_id"], platform=platform,
-                      error=platform_error or message, httpStatus=http_status,
+                      error=platform_error or message, httpStatus=http_status, retryCount=1,
                       metadata={"errorCode": code, "retryable": retryable})
             if conn is not None:
                 conn["lastError"] = {"message": message, "occurredAt": iso(now)}

@@ -77,7 +77,9 @@ def _config(app: SandboxApp, sock: socket.socket, log_level: str) -> uvicorn.Con
 
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto must be IPPROTO_TCP: asyncio only sets TCP_NODELAY on such sockets, and without it
+    # every answer waits ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(2048)
@@ -181,11 +183,11 @@ class SandboxServer:
 
     def stop(self) -> None:
         """Shut down, save the state file, and close the socket."""
+        self.control.close()  # close keep-alive connections first: shutdown need not wait for them
         if self._thread is not None:
             self._server.should_exit = True
             self._thread.join(timeout=10)
             self._thread = None
-        self.control.close()
         with contextlib.suppress(OSError):
             self._sock.close()
         self.state.close()

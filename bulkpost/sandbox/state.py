@@ -394,7 +394,7 @@ class SandboxState:
 
     def snapshot(self) -> dict[str, Any]:
         """A copy of the whole state for ``GET /__sandbox/state`` (without secrets' values)."""
-        copy = json.loads(json.dumps(self.data))
+        copy: dict[str, Any] = json.loads(json.dumps(self.data))
         copy["owner"]["apiKey"] = "sk_…(hidden)"
         copy.pop("uploadSecret", None)
         copy["apiKeys"] = {"…" + k[-4:]: v for k, v in self.data["apiKeys"].items()}
