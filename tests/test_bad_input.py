@@ -36,6 +36,8 @@ BAD = badfiles.BAD_DIR
 MEMORY_CAP = 1 << 30
 #: Generous wall-clock bound for one run; the slowest case here takes about a second.
 TIMEOUT = 90
+#: An API key in the environment of every run: validate has no use for it, and no message may show it.
+SECRET = "sk_badinput_sentinel_5f1c0d9e8a7b6c5d4e3f2a1b"
 
 
 @dataclass
@@ -126,7 +128,7 @@ def run_validate(path: Path | str, *args: str, cap: int = MEMORY_CAP) -> subproc
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200", "PUBLORA_API_KEY": SECRET}
     env.pop("BULKPOST_DEBUG", None)
     return subprocess.run(
         [sys.executable, "-m", "bulkpost", "validate", str(path), *args],
@@ -145,6 +147,7 @@ def check(case: Case, path: Path, result: subprocess.CompletedProcess[str]) -> N
     """The assertions shared by every case."""
     out = result.stdout + result.stderr
     assert "Traceback" not in out, out
+    assert SECRET not in out
     assert "unexpected" not in result.stderr.lower(), result.stderr  # the CLI's "this is a bug" path
     assert result.returncode == case.exit_code, f"exit {result.returncode}\n{out[-3000:]}"
     for word in case.forbidden:
