@@ -19,11 +19,15 @@ from .errors import (
     InvalidIdError,
     PlanLimitError,
 )
+from .execute import Results, execute_plan
 from .findings import Finding, Report
+from .journal import Journal
 from .load import load_sheet
 from .model import Cell, MediaRef, Post, Row, Sheet, Target
+from .plan import Plan, build_plan, sheet_identity
 from .publora import PubloraClient, verify_webhook_signature
 from .report import write_report
+from .results import write_results
 from .rules import count_characters, inspect_media, load_limits
 from .template import write_template
 from .validate import validate
@@ -42,21 +46,28 @@ __all__ = [
     "Finding",
     "InputError",
     "InvalidIdError",
+    "Journal",
     "MediaRef",
+    "Plan",
     "PlanLimitError",
     "Post",
     "PubloraClient",
     "Report",
+    "Results",
     "Row",
     "Sheet",
     "Target",
     "__version__",
+    "build_plan",
     "count_characters",
+    "execute_plan",
     "inspect_media",
     "load_limits",
     "load_sheet",
+    "sheet_identity",
     "validate",
     "verify_webhook_signature",
     "write_report",
+    "write_results",
     "write_template",
 ]

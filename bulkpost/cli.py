@@ -8,10 +8,12 @@ once, in :class:`BulkpostGroup`, and printed as one line plus a hint; a tracebac
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +133,26 @@ def _summary_lines(report: Report) -> list[str]:
     return lines
 
 
+def _rule_options(f: Any) -> Any:
+    """The per-network rule settings shared by validate and schedule."""
+    options = [
+        click.option("--hashtag-cap", type=click.IntRange(min=0), default=5, show_default=True,
+                     help="Instagram hashtags allowed per post (5 since Dec 2025; Instagram's API text says 30)."),
+        click.option("--mastodon-limit", type=click.IntRange(min=1), default=500, show_default=True,
+                     help="Characters per post on your Mastodon instance."),
+        click.option("--daily-cap", type=click.IntRange(min=0), default=10, show_default=True,
+                     help="Warn when an account gets more posts than this in one day (0 turns it off)."),
+        click.option("--check-urls", is_flag=True, help="Fetch each media URL's type and size (HEAD, then a ranged GET)."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _rule_kwargs(hashtag_cap: int, mastodon_limit: int, daily_cap: int, check_urls: bool) -> dict[str, Any]:
+    return {"hashtag_cap": hashtag_cap, "mastodon_limit": mastodon_limit, "daily_cap": daily_cap or None, "check_urls": check_urls}
+
+
 @cli.command("validate")
 @click.argument("sheet_path", metavar="SHEET")
 @click.option("--sheet", "sheet_name", metavar="NAME", help="Worksheet of an .xlsx (default: the first with a header row).")
@@ -140,6 +162,11 @@ def _summary_lines(report: Report) -> list[str]:
 @click.option("--strict", is_flag=True, help="Over-length X text without thread parts is an error, not a warning.")
 @click.option("--report", "report_path", metavar="PATH", help="Also write the report: .json, .csv or .xlsx (the sheet with every problem marked).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of the summary.")
+@click.option("--online", is_flag=True, help="Also check against the account: live limits, connections (needs the API key or --sandbox).")
+@click.option("--sandbox", is_flag=True, help="With --online: check against the built-in sandbox.")
+@click.option("--base-url", metavar="URL", help="With --online: Publora API base URL.")
+@click.option("--user", "user_id", metavar="ID", help="With --online: act as this workspace-managed user.")
+@_rule_options
 @click.pass_context
 def validate_command(
     ctx: click.Context,
@@ -151,6 +178,14 @@ def validate_command(
     strict: bool,
     report_path: str | None,
     as_json: bool,
+    online: bool = False,
+    sandbox: bool = False,
+    base_url: str | None = None,
+    user_id: str | None = None,
+    hashtag_cap: int = 5,
+    mastodon_limit: int = 500,
+    daily_cap: int = 10,
+    check_urls: bool = False,
 ) -> None:
     """Check every row of SHEET (.csv or .xlsx) offline, with no API key.
 
@@ -162,7 +197,19 @@ def validate_command(
 
     if report_path is not None and Path(report_path).suffix.lower() not in (".json", ".csv", ".xlsx"):
         raise ConfigError(f"--report {report_path}: the name must end in .json, .csv or .xlsx")
-    report = validate(sheet_path, sheet=sheet_name, tz=tz, date_format=date_format, min_lead_minutes=min_lead, strict=strict)
+    rule_kw = _rule_kwargs(hashtag_cap, mastodon_limit, daily_cap, check_urls)
+    if online or sandbox or base_url:
+        # Online checks (issue 6): live limits, connection facts and network names resolved.
+        from .batch import validate_online
+        from .load import load_sheet
+
+        loaded = load_sheet(sheet_path, sheet=sheet_name)
+        with _open_client(sandbox, base_url, user_id, quiet=as_json) as client:
+            report = validate_online(client, loaded, tz=tz, date_format=date_format, min_lead_minutes=min_lead,
+                                     strict=strict, rule_options=rule_kw)
+    else:
+        report = validate(sheet_path, sheet=sheet_name, tz=tz, date_format=date_format, min_lead_minutes=min_lead,
+                          strict=strict, rule_options=rule_kw)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -281,6 +328,501 @@ def sandbox_serve(host: str, port: int, state_file: str | None, accounts: str | 
 
 
 # --- schedule, connections, status, cancel (issue 6) ------------------------------------
+
+
+def _api_options(f: Any) -> Any:
+    """--sandbox / --base-url / --user, shared by the commands that talk to Publora."""
+    f = click.option("--user", "user_id", metavar="ID", help="Act as this workspace-managed user (x-publora-user-id).")(f)
+    f = click.option("--base-url", metavar="URL", help="Publora API base URL (default: PUBLORA_BASE_URL or the real API).")(f)
+    f = click.option("--sandbox", is_flag=True, help="Start the local sandbox in-process and run against it (no account needed).")(f)
+    return f
+
+
+def _trial_accounts() -> dict[str, Any] | None:
+    """One healthy account per network from the sandbox's built-in set, for ``--sandbox`` trials.
+
+    The sandbox's full set has two X, LinkedIn and Facebook accounts (to exercise ambiguity);
+    a user trying a sheet that says ``twitter`` means "my one X account", so the trial sandbox
+    has one of each. None (the sandbox's own set) if the built-in list is not available.
+    """
+    from datetime import datetime, timezone
+
+    try:
+        from .sandbox.data import builtin_connections
+    except ImportError:
+        return None
+    seen: set[str] = set()
+    chosen = []
+    for conn in builtin_connections(datetime.now(timezone.utc)):
+        network = str(conn.get("platformId", "")).split("-", 1)[0]
+        if network in seen or conn.get("tokenStatus") == "expired":
+            continue
+        seen.add(network)
+        chosen.append(conn)
+    return {"connections": chosen}
+
+
+def _endpoint(client: Any, sandbox: bool) -> str:
+    """What a journal is bound to: ``sandbox`` or the API base URL."""
+    return "sandbox" if sandbox else str(client.base_url).rstrip("/")
+
+
+@contextlib.contextmanager
+def _open_client(
+    sandbox: bool, base_url: str | None, user_id: str | None, *, quiet: bool = False, state: Path | None = None
+) -> Iterator[Any]:
+    """A PubloraClient for the real API (PUBLORA_API_KEY required) or an in-process sandbox.
+
+    ``state``: where the in-process sandbox keeps its posts between runs (beside the journal),
+    so a second ``--sandbox`` run sees what the first created.
+    """
+    from .errors import ConfigError
+
+    if sandbox and base_url:
+        raise ConfigError("--sandbox and --base-url cannot be used together", hint="Pick one.")
+    if not sandbox and not os.environ.get("PUBLORA_API_KEY"):
+        raise ConfigError(
+            "PUBLORA_API_KEY is not set",
+            hint="Export your Publora API key (sk_...) as PUBLORA_API_KEY, or try the batch with --sandbox.",
+        )
+    from .publora import PubloraClient
+
+    with contextlib.ExitStack() as stack:
+        if sandbox:
+            from .sandbox import run_sandbox
+
+            if state is not None:
+                state.parent.mkdir(parents=True, exist_ok=True)
+            sb = stack.enter_context(run_sandbox(accounts=_trial_accounts(), state=state))
+            if not quiet:
+                click.echo(f"Sandbox running at {sb.base_url} (a local Publora; nothing leaves this machine).", err=True)
+            client = PubloraClient(sb.api_key, base_url=sb.base_url, user_id=user_id)
+        else:
+            client = PubloraClient(base_url=base_url, user_id=user_id)
+        stack.enter_context(client)
+        yield client
+
+
+def _print_findings(findings: list[Any], *, limit: int = 30) -> None:
+    order = {"error": 0, "warning": 1}
+    shown = sorted(findings, key=lambda f: (order.get(f.severity, 2), f.row or 0))
+    for f in shown[:limit]:
+        click.echo(f"  {f.severity:<7} {f.code:<26} {f.message}")
+        if f.hint and f.severity == "error":
+            click.echo(f"          {'':<26} hint: {f.hint}")
+    if len(shown) > limit:
+        click.echo(f"  ... and {len(shown) - limit} more (see the results file)")
+
+
+def _shown(path: Path) -> str:
+    """A path relative to the working directory when it is below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1_000_000:.1f} MB" if n >= 100_000 else f"{n / 1000:.1f} kB"
+
+
+class _Progress:
+    """tqdm bars on stderr fed by the executor's progress events (silent when not a terminal)."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.rows: Any = None
+        self.bytes: Any = None
+
+    def __call__(self, event: Any) -> None:
+        from tqdm import tqdm
+
+        disable = True if self.quiet else None
+        if event.kind == "start":
+            self.rows = tqdm(total=event.total_rows, unit="row", desc="rows", file=sys.stderr, disable=disable, leave=False)
+            if event.total_bytes:
+                self.bytes = tqdm(
+                    total=event.total_bytes, unit="B", unit_scale=True, desc="media", file=sys.stderr, disable=disable, leave=False
+                )
+        elif event.kind == "row" and self.rows is not None:
+            self.rows.update(1)
+        elif event.kind == "bytes" and self.bytes is not None:
+            self.bytes.update(event.nbytes)
+
+    def close(self) -> None:
+        for bar in (self.bytes, self.rows):
+            if bar is not None:
+                bar.close()
+
+
+@contextlib.contextmanager
+def _interrupts(stop: Any, abort: Any, quiet: bool) -> Iterator[None]:
+    """First Ctrl-C: finish rows in flight, start no new ones. Second: stop at the next step."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    count = 0
+
+    def handler(signum: int, frame: Any) -> None:
+        nonlocal count
+        count += 1
+        if count == 1:
+            stop.set()
+            click.echo("\nStopping: rows in flight finish, no new row starts (Ctrl-C again to stop at once).", err=True)
+        elif count == 2:
+            abort.set()
+            click.echo("\nAborting at the next step; the journal keeps everything done so far.", err=True)
+        else:
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@cli.command()
+@click.argument("sheet_path", metavar="SHEET", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--sheet", "sheet_name", metavar="NAME", help="Worksheet of an .xlsx (default: the first with a header).")
+@click.option("--tz", default="UTC", show_default=True, help="IANA time zone for times without an offset.")
+@click.option("--date-format", type=click.Choice(["dmy", "mdy"]), help="How to read 03/04/2031.")
+@_api_options
+@click.option("--concurrency", type=click.IntRange(1, 32), default=4, show_default=True, help="Rows in flight at once.")
+@click.option("--dry-run", is_flag=True, help="Validate and plan online, print the plan, send nothing that creates or changes.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (required when stdin is not a terminal).")
+@click.option("--skip-invalid", is_flag=True, help="Schedule the valid rows and report invalid ones as skipped.")
+@click.option("--update-changed", is_flag=True, help="Update the post groups of rows that changed since they were sent.")
+@click.option("--strict", is_flag=True, help="Stricter validation (e.g. over-long X text is an error).")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), help="Results file (.csv, .xlsx, .json).")
+@click.option("--journal", "journal_path", type=click.Path(dir_okay=False, path_type=Path), help="Where the journal lives.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars and no plan summary.")
+@_rule_options
+def schedule(
+    sheet_path: Path,
+    sheet_name: str | None,
+    tz: str,
+    date_format: str | None,
+    sandbox: bool,
+    base_url: str | None,
+    user_id: str | None,
+    concurrency: int,
+    dry_run: bool,
+    yes: bool,
+    skip_invalid: bool,
+    update_changed: bool,
+    strict: bool,
+    report_path: Path | None,
+    journal_path: Path | None,
+    quiet: bool,
+    hashtag_cap: int,
+    mastodon_limit: int,
+    daily_cap: int,
+    check_urls: bool,
+) -> None:
+    """Schedule every row of SHEET on Publora; safe to interrupt and to run again.
+
+    Validates first (nothing is sent while a row has an error, unless --skip-invalid),
+    resolves network names to connections, shows the plan and asks before sending. Every
+    step is journaled beside the sheet (.bulkpost/), so a re-run skips finished rows,
+    resumes half-finished ones and never posts twice. Writes SHEET.results.csv/.xlsx.
+    """
+    import threading
+
+    from .batch import exit_code_for, fetch_connections, guard_prior_results, online_rule_context
+    from .errors import ConfigError
+    from .execute import DEFAULT_RATE, execute_plan
+    from .journal import Journal, default_journal_path, original_sheet_name
+    from .load import load_sheet
+    from .plan import build_plan, sheet_identity
+    from .results import collect_results, default_results_path, split_results_columns, write_results
+    from .validate import validate
+
+    if not dry_run and not yes and not sys.stdin.isatty():
+        raise ConfigError(
+            "stdin is not a terminal, so bulkpost cannot ask for confirmation",
+            hint="Pass --yes to schedule without a prompt (for cron and scripts), or --dry-run to only see the plan.",
+        )
+    sheet = load_sheet(sheet_path, sheet=sheet_name)
+    prior = split_results_columns(sheet)
+    jpath = journal_path or default_journal_path(sheet_path, sandbox=sandbox)
+    with _open_client(sandbox, base_url, user_id, quiet=quiet, state=_sandbox_state(jpath) if sandbox else None) as client:
+        identity = sheet_identity(sheet_path.resolve().with_name(original_sheet_name(sheet_path)), sheet.sheet)
+        journal = Journal(jpath, identity=identity)
+        try:
+            journal.bind_endpoint(_endpoint(client, sandbox))
+            users = {str(r.cells["user"].value).strip() for r in sheet.rows if "user" in r.cells and r.cells["user"].value}
+            connections = fetch_connections(client, users)
+            ctx, limit_notes = online_rule_context(
+                client, connections, strict=strict, **_rule_kwargs(hashtag_cap, mastodon_limit, daily_cap, check_urls)
+            )
+            report = validate(sheet, tz=tz, date_format=date_format, strict=strict, rule_context=ctx)
+            report.notes.extend(limit_notes)
+            plan = build_plan(
+                report.valid_posts(), sheet_identity=journal.identity or identity, connections=connections, base_dir=sheet.base_dir
+            )
+            decisions = journal.classify(plan)
+            guard_prior_results(plan, prior, decisions)
+            problems = [*report.errors, *(f for f in plan.findings if f.severity == "error")]
+            warnings = [*report.warnings, *(f for f in plan.findings if f.severity == "warning")]
+            if not quiet or problems:
+                click.echo(f"{sheet_path}: {report.rows} rows, {len(problems)} error(s), {len(warnings)} warning(s)")
+                for note in report.notes if not quiet else []:
+                    click.echo(f"  note: {note}")
+                _print_findings([*problems, *warnings] if not quiet else problems)
+            if problems and not skip_invalid:
+                bad_rows = len({f.row for f in problems if f.row is not None})
+                click.echo(
+                    f"Nothing was sent: {bad_rows} row(s) have errors. Fix them, or run with --skip-invalid to "
+                    "schedule the valid rows and report these as skipped."
+                )
+                sys.exit(1)
+            kinds = {k: sum(1 for d in decisions.values() if d.kind == k) for k in ("new", "resume", "done", "changed")}
+            s = plan.summary()
+            if not quiet or dry_run:
+                urls = f", {s.media_urls} media URL(s)" if s.media_urls else ""
+                click.echo(
+                    f"Plan: {s.rows - s.rows_blocked} row(s) -> {s.groups} post group(s), {s.targets} platform post(s)"
+                    f" ({s.drafts} draft), {s.uploads} upload(s) ({_mb(s.upload_bytes)}){urls}, about {s.api_calls} API call(s)."
+                )
+                click.echo(
+                    f"Journal {_shown(jpath)}: {kinds['new']} new, {kinds['resume']} to resume, {kinds['done']} already done,"
+                    f" {kinds['changed']} changed since sent" + (" (will update)" if update_changed and kinds["changed"] else "") + "."
+                )
+            if dry_run:
+                click.echo("Dry run: nothing was sent.")
+                return
+            if not yes and not click.confirm("Schedule these posts now?", default=False):
+                click.echo("Nothing was sent.")
+                sys.exit(1)
+            journal.lock()
+            stop, abort = threading.Event(), threading.Event()
+            progress = _Progress(quiet)
+            try:
+                with _interrupts(stop, abort, quiet):
+                    results = execute_plan(
+                        plan,
+                        client,
+                        journal,
+                        concurrency=concurrency,
+                        progress=progress,
+                        stop_event=stop,
+                        abort_event=abort,
+                        update_changed=update_changed,
+                        # The local sandbox has no request limits; Publora gets a steady pace.
+                        rate=None if sandbox else DEFAULT_RATE,
+                    )
+            finally:
+                progress.close()
+            records = collect_results(sheet.rows, report, plan, results)
+            out = report_path or default_results_path(sheet_path)
+            write_results(out, sheet, records, extra={"run": results.to_dict()})
+        finally:
+            journal.close()
+    counts: dict[str, int] = {}
+    for r in records.values():
+        counts[r.status] = counts.get(r.status, 0) + 1
+    order = ("scheduled", "draft", "failed", "skipped", "not_attempted")
+    click.echo(
+        "Done: "
+        + ", ".join(f"{counts.get(k, 0)} {k}" for k in order if counts.get(k))
+        + f" (of {len(records)} rows); {results.created} post group(s) created by this run."
+    )
+    bad = [(n, r) for n, r in sorted(records.items()) if r.status in ("failed", "skipped")]
+    for n, r in bad[:20]:
+        click.echo(f"  row {n}: {r.status} {r.error_code or ''}: {r.error or ''}")
+    if len(bad) > 20:
+        click.echo(f"  ... and {len(bad) - 20} more in the results file")
+    waiting = [n for n, r in sorted(records.items()) if r.status == "not_attempted"]
+    if waiting:
+        shown = ", ".join(map(str, waiting[:15])) + (", ..." if len(waiting) > 15 else "")
+        click.echo(f"  not attempted: row(s) {shown}; the same command continues with them")
+    if results.stopped is not None:
+        click.echo(f"Stopped: {results.stopped.describe()}", err=True)
+    elif results.interrupted:
+        click.echo("Interrupted: run the same command again to continue.", err=True)
+    click.echo(f"Results: {out}")
+    sys.exit(exit_code_for(records, results.stopped is not None))
+
+
+@cli.command()
+@_api_options
+@click.option("--json", "as_json", is_flag=True, help="Print the connections as JSON.")
+def connections(sandbox: bool, base_url: str | None, user_id: str | None, as_json: bool) -> None:
+    """List the connected accounts: connection id, network, name and token health."""
+    import json
+
+    with _open_client(sandbox, base_url, user_id, quiet=as_json) as client:
+        conns = client.platform_connections()
+    rows = [
+        {
+            "platformId": c.platform_id,
+            "network": c.platform_id.split("-", 1)[0],
+            "username": c.username,
+            "displayName": c.display_name,
+            "tokenStatus": c.token_status,
+            "tokenExpiresIn": c.token_expires_in,
+            "subscriptionType": c.subscription_type,
+        }
+        for c in conns
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    click.echo(f"{'connection id':<32} {'network':<10} {'name':<24} token")
+    for r in rows:
+        name = r["username"] or r["displayName"] or ""
+        health = r["tokenStatus"] or "unknown"
+        if r["tokenExpiresIn"] and health != "valid" and r["tokenExpiresIn"] != health:
+            health += f" ({r['tokenExpiresIn']})"
+        mark = "  <- cannot publish (connect-only)" if r["network"] == "pinterest" else ""
+        click.echo(f"{r['platformId']:<32} {r['network']:<10} {name[:24]:<24} {health}{mark}")
+
+
+def _sandbox_state(journal_path: Path) -> Path:
+    """The in-process sandbox's state file for a journal: ``<journal>.state.json`` beside it."""
+    return journal_path.with_name(journal_path.name.replace(".journal.sqlite", "") + ".state.json")
+
+
+def _journal_for(sheet_path: Path, journal_path: Path | None, sandbox: bool = False) -> Any:
+    from .errors import InputError
+    from .journal import Journal, default_journal_path
+
+    jpath = journal_path or default_journal_path(sheet_path, sandbox=sandbox)
+    if not jpath.exists():
+        raise InputError(
+            f"no journal for {sheet_path} at {jpath}",
+            hint="Run `bulkpost schedule` on the sheet first, or pass --journal PATH.",
+        )
+    return Journal(jpath)
+
+
+@cli.command()
+@click.argument("sheet_path", metavar="SHEET", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--sheet", "sheet_name", metavar="NAME", help="Worksheet of an .xlsx.")
+@_api_options
+@click.option("--journal", "journal_path", type=click.Path(dir_okay=False, path_type=Path), help="Where the journal lives.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), help="Results file to update.")
+@click.option("--json", "as_json", is_flag=True, help="Print the statuses as JSON.")
+def status(
+    sheet_path: Path,
+    sheet_name: str | None,
+    sandbox: bool,
+    base_url: str | None,
+    user_id: str | None,
+    journal_path: Path | None,
+    report_path: Path | None,
+    as_json: bool,
+) -> None:
+    """Refresh every post group of SHEET's batch from Publora and update the results file."""
+    import json
+
+    from .batch import refresh_status
+
+    journal = _journal_for(sheet_path, journal_path, sandbox)
+    try:
+        with _open_client(sandbox, base_url, user_id, quiet=True, state=_sandbox_state(journal.path) if sandbox else None) as client:
+            journal.bind_endpoint(_endpoint(client, sandbox))
+            outcomes = refresh_status(client, journal)
+        entries = journal.entries()
+    finally:
+        journal.close()
+    if as_json:
+        click.echo(json.dumps([o.__dict__ if hasattr(o, "__dict__") else _slots(o) for o in outcomes], indent=2, default=str))
+    else:
+        for o in outcomes:
+            nets = ", ".join(f"{p['platform']} {p['status']}" for p in o.platforms)
+            click.echo(f"row {o.row}: {o.post_group_id} {o.status}" + (f" [{nets}]" if nets else "") + (f" {o.error}" if o.error else ""))
+        if not outcomes:
+            click.echo("No post groups in the journal yet.")
+    _update_results_from_journal(sheet_path, sheet_name, report_path, entries)
+
+
+def _slots(obj: Any) -> dict[str, Any]:
+    return {k: getattr(obj, k) for k in obj.__slots__}
+
+
+def _update_results_from_journal(sheet_path: Path, sheet_name: str | None, report_path: Path | None, entries: list[Any]) -> None:
+    """Rewrite the results file's status columns with what Publora reported."""
+    from .load import load_sheet
+    from .results import ResultRecord, default_results_path, split_results_columns, write_results
+
+    out = report_path or default_results_path(sheet_path)
+    if not out.exists() or out.suffix.lower() == ".json":
+        return
+    sheet = load_sheet(out, sheet=sheet_name)
+    prior = split_results_columns(sheet) or {}
+    by_row: dict[int, list[Any]] = {}
+    for e in entries:
+        if e.post_group_id and e.state != "cancelled":
+            by_row.setdefault(e.row_number, []).append(e)
+    records: dict[int, ResultRecord] = {}
+    for row in sheet.rows:
+        p = prior.get(row.number)
+        es = by_row.get(row.number, [])
+        remote = [e.remote_status for e in es if e.remote_status]
+        if not es:
+            records[row.number] = ResultRecord(p.status if p else "not_attempted", list(p.post_group_ids) if p else [])
+            continue
+        errs = [x for e in es for x in ((e.remote_detail or {}).get("errors") or [])]
+        if "failed" in remote:
+            status = "failed"
+        elif "partially_published" in remote:
+            status = "partially_published"
+        elif remote and all(r == "published" for r in remote):
+            status = "published"
+        else:
+            status = p.status if p else "scheduled"
+        records[row.number] = ResultRecord(
+            status,
+            [e.post_group_id for e in es],
+            min((e.effective_time for e in es if e.effective_time), default=None),
+            [w for e in es for w in e.warnings],
+            "PUBLISH_FAILED" if errs else None,
+            "; ".join(errs) or None,
+        )
+    write_results(out, sheet, records)
+    click.echo(f"Results: {out}")
+
+
+@cli.command()
+@click.argument("sheet_path", metavar="SHEET", type=click.Path(dir_okay=False, path_type=Path))
+@_api_options
+@click.option("--journal", "journal_path", type=click.Path(dir_okay=False, path_type=Path), help="Where the journal lives.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+def cancel(sheet_path: Path, sandbox: bool, base_url: str | None, user_id: str | None, journal_path: Path | None, yes: bool) -> None:
+    """Delete the batch's post groups that are not published yet (recorded in the journal)."""
+    from .batch import cancel_batch
+    from .errors import ConfigError
+
+    journal = _journal_for(sheet_path, journal_path, sandbox)
+    try:
+        live = [e for e in journal.entries() if e.post_group_id and e.state != "cancelled"]
+        if not live:
+            click.echo("Nothing to cancel: the journal has no live post groups.")
+            return
+        if not yes:
+            if not sys.stdin.isatty():
+                raise ConfigError("stdin is not a terminal, so bulkpost cannot ask for confirmation", hint="Pass --yes.")
+            if not click.confirm(f"Delete up to {len(live)} unpublished post group(s) of this batch?", default=False):
+                click.echo("Nothing was deleted.")
+                sys.exit(1)
+        with _open_client(sandbox, base_url, user_id, quiet=True, state=_sandbox_state(journal.path) if sandbox else None) as client:
+            journal.bind_endpoint(_endpoint(client, sandbox))
+            journal.lock()
+            outcomes = cancel_batch(client, journal)
+    finally:
+        journal.close()
+    for o in outcomes:
+        click.echo(f"row {o.row}: {o.post_group_id} {o.outcome}" + (f" ({o.detail})" if o.detail else ""))
+    deleted = sum(1 for o in outcomes if o.outcome == "deleted")
+    click.echo(f"Deleted {deleted} post group(s).")
+    if any(o.outcome == "error" for o in outcomes):
+        sys.exit(1)
+
 
 
 # --- webhooks, workspace, analytics (issue 8) -------------------------------------------

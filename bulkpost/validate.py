@@ -57,7 +57,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -946,13 +946,16 @@ def validate(
     strict: bool = False,
     rule_context: RuleContext | None = None,
     sheet: str | None = None,
+    rule_options: Mapping[str, Any] | None = None,
 ) -> Report:
     """Validate a sheet (a loaded :class:`Sheet`, or a path that is loaded with ``sheet=``).
 
     ``tz`` is the IANA zone for times without an offset when the row has no ``timezone``;
     ``date_format`` (``"dmy"``/``"mdy"``) settles ``03/04/2031``; ``now`` (aware) is the
     reference for past and lead-time checks; ``min_lead_minutes`` the least lead time;
-    ``strict`` and ``rule_context`` go to the per-network rules.
+    ``strict`` and ``rule_context`` go to the per-network rules; ``rule_options`` are further
+    :class:`RuleContext` fields (``hashtag_cap``, ``mastodon_limit``, ``daily_cap``,
+    ``check_urls``) used when no ``rule_context`` is given.
 
     Returns a :class:`Report` with every finding and one :class:`Post` per data row
     (``report.valid_posts()`` are those without an error). Raises :class:`InputError` when a
@@ -985,7 +988,7 @@ def validate(
         zone_note += " Use --tz or a timezone column for local times."
     report.notes.append(zone_note)
     report.add(v.findings)
-    ctx = rule_context or RuleContext(now=now, strict=strict)
+    ctx = rule_context or RuleContext(now=now, strict=strict, **dict(rule_options or {}))
     report.add(check_posts(posts, ctx))
     return report
 

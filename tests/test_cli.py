@@ -257,3 +257,29 @@ def test_a_closed_pipe_is_not_a_bug() -> None:
     proc.wait(timeout=60)
     assert b"rows checked" in first
     assert "Traceback" not in err and "unexpected" not in err and "BrokenPipe" not in err
+
+
+def test_rule_settings_reach_the_rules(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """--hashtag-cap, --mastodon-limit and --daily-cap change what validate reports."""
+    import csv
+
+    sheet = tmp_path / "s.csv"
+    rows = [
+        {"content": "Launch " + " ".join(f"#tag{i}" for i in range(8)), "platforms": "instagram",
+         "scheduled_time": "2031-03-03T09:00:00Z", "media": ""},
+        {"content": "m" * 600, "platforms": "mastodon", "scheduled_time": "2031-03-03T10:00:00Z", "media": ""},
+    ]
+    with sheet.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    import json
+
+    def codes(*args: str) -> list[str]:
+        result = CliRunner().invoke(cli, ["validate", str(sheet), "--json", *args])
+        return sorted(f["code"] for f in json.loads(result.output)["findings"])
+
+    default = codes()
+    assert "TOO_MANY_HASHTAGS" in default and "CONTENT_TOO_LONG" in default
+    relaxed = codes("--hashtag-cap", "30", "--mastodon-limit", "1000")
+    assert "TOO_MANY_HASHTAGS" not in relaxed and "CONTENT_TOO_LONG" not in relaxed

@@ -16,6 +16,8 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 from urllib.parse import urlsplit
 
+import httpx
+
 from ..findings import ERROR, WARNING, Finding, finding
 from ..networks import CONNECT_ONLY, display_name
 from . import counting, twitter
@@ -368,10 +370,14 @@ def _media_items(post: Post, ctx: RuleContext) -> tuple[list[_Item], list[Findin
                                    hint="Use a public https:// URL, or a local file path."))
                 continue
             probe = None
-            if ctx.check_urls and ctx.http_client is not None:
+            if ctx.check_urls:
                 probe = ctx.url_probes.get(ref.url)
                 if probe is None:
-                    probe = probe_url(ref.url, ctx.http_client)
+                    if ctx.http_client is not None:
+                        probe = probe_url(ref.url, ctx.http_client)
+                    else:  # no client given: one for this URL (each URL is probed once per run)
+                        with httpx.Client(timeout=10.0, follow_redirects=True) as http:
+                            probe = probe_url(ref.url, http)
                     ctx.url_probes[ref.url] = probe
                 out.extend(_url_probe_findings(ref, probe, row))
                 if probe.error:
