@@ -19,6 +19,7 @@ import csv
 import re
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -192,3 +193,38 @@ def test_write_safe_cell_keeps_text_as_text(tmp_path_factory: pytest.TempPathFac
     back = openpyxl.load_workbook(path).active["A1"]
     assert back.data_type == "s"
     assert back.value == prefix + rest
+
+
+# --- results files of `schedule` ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_schedule_results_file_has_no_formula(clean_sandbox: Any, tmp_path: Path, runner: CliRunner, suffix: str) -> None:
+    """Rows whose text is a payload are valid posts; their results file must still be inert."""
+    sheet = tmp_path / "posts.csv"
+    with sheet.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["content", "platforms", "scheduled_time", "=notes"])
+        for i, payload in enumerate(PAYLOADS):
+            w.writerow([payload + f" #{i}", "twitter-1502345678901234567", f"2031-05-01 10:{i:02d}", payload])
+        w.writerow(["@everyone row with a bad platform", "=cmd|' /C calc'!A0", "2031-05-01 11:00", "-1"])
+    out = tmp_path / f"results{suffix}"
+    result = runner.invoke(
+        cli,
+        ["schedule", str(sheet), "--base-url", clean_sandbox.base_url, "--yes", "--quiet", "--skip-invalid", "--report", str(out)],
+        env={"PUBLORA_API_KEY": clean_sandbox.api_key},
+    )
+    assert result.exit_code == 1, result.output  # the last row is skipped
+    groups = [g["content"] for g in clean_sandbox.state.data["groups"].values()]
+    assert sorted(groups) == sorted(p.replace("\r", "\n") + f" #{i}" for i, p in enumerate(PAYLOADS))
+    if suffix == ".xlsx":
+        assert _formula_elements(out) == []
+        wb = openpyxl.load_workbook(out)
+        cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+        assert all(c.data_type != "f" for c in cells)
+        texts = {c.value for c in cells if isinstance(c.value, str)}
+        assert "=1+1 #0" in texts and "@SUM(1,1) #7" in texts
+    else:
+        rows = assert_csv_safe(out)
+        flat = {c for r in rows for c in r}
+        assert "'=1+1 #0" in flat and "'@SUM(1,1) #7" in flat and "'=notes" in flat
