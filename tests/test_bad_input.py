@@ -25,6 +25,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -189,7 +190,7 @@ def test_corpus_matches_its_builder() -> None:
 # --- big files, built at test time ----------------------------------------------------------------
 
 
-BIG: list[tuple[str, object, Case]] = [
+BIG: list[tuple[str, Callable[[Path], Path], Case]] = [
     ("huge_cell.csv", badfiles.build_huge_cell, Case("huge_cell.csv", 2, ("longer than 1,000,000 characters",))),
     ("huge_file.csv", badfiles.build_huge_file, Case("huge_file.csv", 2, ("too large",))),
     ("many_rows.csv", badfiles.build_many_rows, Case("many_rows.csv", 2, ("more than 100,000 data rows",))),
@@ -207,7 +208,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, subp
     big_dir = tmp_path_factory.mktemp("bigbad")
     paths = {c.name: BAD / c.name for c in CASES + WARNING_ONLY}
     for name, build, _ in BIG:
-        paths[name] = build(big_dir / name)  # type: ignore[operator]
+        paths[name] = build(big_dir / name)
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {name: pool.submit(run_validate, path) for name, path in paths.items()}
         return {name: (paths[name], f.result()) for name, f in futures.items()}

@@ -134,6 +134,7 @@ def assert_exactly_once(batch: Batch, sandbox: SandboxServer) -> None:
     assert missing == [], f"{len(missing)} rows never posted, e.g. {missing[:3]}"
     extra = [c for c in groups if c not in batch.media]
     assert extra == [], f"groups that no valid row asked for: {extra[:3]}"
+    assert len(sandbox.state.data["groups"]) == len(batch.media)
     media = sandbox.state.data["media"]
     for content, files in batch.media.items():
         g = groups[content][0]
