@@ -21,6 +21,7 @@ from .errors import (
 )
 from .execute import Results, execute_plan
 from .findings import Finding, Report
+from .html_report import write_html_report
 from .journal import Journal
 from .load import load_sheet
 from .model import Cell, MediaRef, Post, Row, Sheet, Target
@@ -67,6 +68,7 @@ __all__ = [
     "sheet_identity",
     "validate",
     "verify_webhook_signature",
+    "write_html_report",
     "write_report",
     "write_results",
     "write_template",

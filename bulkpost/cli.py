@@ -160,7 +160,7 @@ def _rule_kwargs(hashtag_cap: int, mastodon_limit: int, daily_cap: int, check_ur
 @click.option("--date-format", type=click.Choice(["dmy", "mdy"]), help="How to read 03/04/2031: day first or month first.")
 @click.option("--min-lead", type=click.FloatRange(min=0), default=2, show_default=True, metavar="MINUTES", help="Least time ahead a post may be scheduled.")
 @click.option("--strict", is_flag=True, help="Over-length X text without thread parts is an error, not a warning.")
-@click.option("--report", "report_path", metavar="PATH", help="Also write the report: .json, .csv or .xlsx (the sheet with every problem marked).")
+@click.option("--report", "report_path", metavar="PATH", help="Also write the report: .json, .csv, .xlsx (the sheet with every problem marked) or .html (a page to look at).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of the summary.")
 @click.option("--online", is_flag=True, help="Also check against the account: live limits, connections (needs the API key or --sandbox).")
 @click.option("--sandbox", is_flag=True, help="With --online: check against the built-in sandbox.")
@@ -192,11 +192,11 @@ def validate_command(
     Every problem is reported at its row and column with a fix. Exit code 0: no errors
     (warnings allowed); 1: at least one error; 2: the sheet could not be read.
     """
-    from .report import write_report
+    from .report import REPORT_SUFFIXES, write_report
     from .validate import validate
 
-    if report_path is not None and Path(report_path).suffix.lower() not in (".json", ".csv", ".xlsx"):
-        raise ConfigError(f"--report {report_path}: the name must end in .json, .csv or .xlsx")
+    if report_path is not None and Path(report_path).suffix.lower() not in REPORT_SUFFIXES:
+        raise ConfigError(f"--report {report_path}: the name must end in .json, .csv, .xlsx or .html")
     rule_kw = _rule_kwargs(hashtag_cap, mastodon_limit, daily_cap, check_urls)
     if online or sandbox or base_url:
         # Online checks (issue 6): live limits, connection facts and network names resolved.
@@ -497,7 +497,7 @@ def _interrupts(stop: Any, abort: Any, quiet: bool) -> Iterator[None]:
 @click.option("--skip-invalid", is_flag=True, help="Schedule the valid rows and report invalid ones as skipped.")
 @click.option("--update-changed", is_flag=True, help="Update the post groups of rows that changed since they were sent.")
 @click.option("--strict", is_flag=True, help="Stricter validation (e.g. over-long X text is an error).")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), help="Results file (.csv, .xlsx, .json).")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), help="Results file (.csv, .xlsx, .json), or an .html page of the batch (the results file then goes to its default place).")
 @click.option("--journal", "journal_path", type=click.Path(dir_okay=False, path_type=Path), help="Where the journal lives.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars and no plan summary.")
 @_rule_options
@@ -618,8 +618,23 @@ def schedule(
             finally:
                 progress.close()
             records = collect_results(sheet.rows, report, plan, results)
-            out = report_path or default_results_path(sheet_path)
+            html_out = report_path if report_path is not None and report_path.suffix.lower() in (".html", ".htm") else None
+            out = (report_path if html_out is None else None) or default_results_path(sheet_path)
             write_results(out, sheet, records, extra={"run": results.to_dict()})
+            if html_out is not None:  # --report x.html: the page to look at, beside the results file
+                import dataclasses
+
+                from .html_report import write_html_report
+
+                # the page shows what the online pre-flight found too (e.g. expiring connections)
+                preflight = [*plan.findings, *(f for rp in plan.rows for f in rp.findings)]
+                seen = set(report.findings)
+                extra = []
+                for f in preflight:
+                    if f not in seen:
+                        seen.add(f)
+                        extra.append(f)
+                write_html_report(dataclasses.replace(report, findings=[*report.findings, *extra]), html_out, results=records)
         finally:
             journal.close()
     counts: dict[str, int] = {}
@@ -645,6 +660,8 @@ def schedule(
     elif results.interrupted:
         click.echo("Interrupted: run the same command again to continue.", err=True)
     click.echo(f"Results: {out}")
+    if html_out is not None:
+        click.echo(f"HTML report: {html_out}")
     sys.exit(exit_code_for(records, results.stopped is not None))
 
 
@@ -745,7 +762,9 @@ def _slots(obj: Any) -> dict[str, Any]:
     return {k: getattr(obj, k) for k in obj.__slots__}
 
 
-def _update_results_from_journal(sheet_path: Path, sheet_name: str | None, report_path: Path | None, entries: list[Any]) -> None:
+def _update_results_from_journal(
+    sheet_path: Path, sheet_name: str | None, report_path: Path | None, entries: list[Any], *, quiet: bool = False
+) -> None:
     """Rewrite the results file's status columns with what Publora reported."""
     from .load import load_sheet
     from .results import ResultRecord, default_results_path, split_results_columns, write_results
@@ -774,18 +793,22 @@ def _update_results_from_journal(sheet_path: Path, sheet_name: str | None, repor
             status = "partially_published"
         elif remote and all(r == "published" for r in remote):
             status = "published"
+        elif "draft" in remote:
+            status = "draft"  # Publora says draft (e.g. demoted by a media change): it will not go out
         else:
             status = p.status if p else "scheduled"
+        demoted = bool(errs) and all(x.startswith("demoted to draft") for x in errs)
         records[row.number] = ResultRecord(
             status,
             [e.post_group_id for e in es],
             min((e.effective_time for e in es if e.effective_time), default=None),
             [w for e in es for w in e.warnings],
-            "PUBLISH_FAILED" if errs else None,
+            ("POST_DEMOTED" if demoted else "PUBLISH_FAILED") if errs else None,
             "; ".join(errs) or None,
         )
     write_results(out, sheet, records)
-    click.echo(f"Results: {out}")
+    if not quiet:
+        click.echo(f"Results: {out}")
 
 
 @cli.command()
@@ -826,3 +849,461 @@ def cancel(sheet_path: Path, sandbox: bool, base_url: str | None, user_id: str |
 
 
 # --- webhooks, workspace, analytics (issue 8) -------------------------------------------
+
+
+def _issue8_client(ctx: click.Context, sandbox: bool, base_url: str | None, user_id: str | None) -> Any:
+    """A PubloraClient for the command (schedule's ``_open_client``), closed when the command ends."""
+    return ctx.with_resource(_open_client(sandbox, base_url, user_id, quiet=True))
+
+
+def _echo_json(data: Any) -> None:
+    import json
+
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _dump(model: Any) -> dict[str, Any]:
+    """A pydantic model (or dict) as JSON-ready data, without secrets."""
+    if isinstance(model, dict):
+        return model
+    data: dict[str, Any] = model.model_dump(mode="json", by_alias=False, exclude={"secret", "api_key"})
+    return data
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> None:
+    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
+    for r in cells:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip())
+
+
+@cli.group()
+def webhooks() -> None:
+    """Manage Publora webhooks, and receive them to keep a batch's results current."""
+
+
+@webhooks.command("list")
+@_api_options
+@click.option("--json", "as_json", is_flag=True, help="Print the webhooks as JSON.")
+@click.pass_context
+def webhooks_list(ctx: click.Context, sandbox: bool, base_url: str | None, user_id: str | None, as_json: bool) -> None:
+    """List the webhooks of the account."""
+    client = _issue8_client(ctx, sandbox, base_url, user_id)
+    hooks = list(client.list_webhooks())
+    if as_json:
+        _echo_json([_dump(h) for h in hooks])
+        return
+    if not hooks:
+        click.echo("No webhooks. Create one with `bulkpost webhooks create --name NAME --url URL --event all`.")
+        return
+    _table(
+        ["id", "name", "active", "failures", "events", "url"],
+        [[h.id, h.name, "yes" if h.is_active else "no", h.failure_count or 0, ",".join(h.events), h.url] for h in hooks],
+    )
+
+
+@webhooks.command("create")
+@_api_options
+@click.option("--name", required=True, help="A name to recognise the webhook by.")
+@click.option("--url", required=True, help="Where Publora POSTs the events (https).")
+@click.option("--event", "events", multiple=True, required=True,
+              help="Event to send: post.scheduled, post.published, post.failed, post.demoted, token.expiring, "
+              "or all. Repeat, or separate with commas.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (with the secret).")
+@click.pass_context
+def webhooks_create(
+    ctx: click.Context, sandbox: bool, base_url: str | None, user_id: str | None, name: str, url: str, events: tuple[str, ...], as_json: bool
+) -> None:
+    """Create a webhook. Its secret is shown once: give it to `bulkpost webhooks listen --secret`."""
+    from .webhooks import parse_events
+
+    chosen = parse_events(events)
+    client = _issue8_client(ctx, sandbox, base_url, user_id)
+    hook = client.create_webhook(name=name, url=url, events=chosen)
+    secret = hook.secret.get_secret_value() if hook.secret is not None else None
+    if as_json:
+        _echo_json({**_dump(hook), "secret": secret})
+        return
+    click.echo(f"Created webhook {hook.id} ({hook.name}) -> {hook.url}")
+    click.echo(f"Events: {', '.join(hook.events)}")
+    if secret:
+        click.echo(f"Secret (shown once, store it now): {secret}")
+
+
+@webhooks.command("update")
+@_api_options
+@click.argument("webhook_id")
+@click.option("--name", default=None)
+@click.option("--url", default=None)
+@click.option("--event", "events", multiple=True, help="Replace the events (repeat, or separate with commas).")
+@click.option("--enable/--disable", "active", default=None, help="Turn delivery on or off.")
+@click.pass_context
+def webhooks_update(
+    ctx: click.Context,
+    sandbox: bool,
+    base_url: str | None,
+    user_id: str | None,
+    webhook_id: str,
+    name: str | None,
+    url: str | None,
+    events: tuple[str, ...],
+    active: bool | None,
+) -> None:
+    """Change a webhook's name, URL, events, or turn it on or off."""
+    from .webhooks import parse_events
+
+    changes: dict[str, Any] = {}
+    if name:
+        changes["name"] = name
+    if url:
+        changes["url"] = url
+    if events:
+        changes["events"] = parse_events(events)
+    if active is not None:
+        changes["is_active"] = active
+    if not changes:
+        raise click.UsageError("nothing to change: give --name, --url, --event, --enable or --disable")
+    client = _issue8_client(ctx, sandbox, base_url, user_id)
+    hook = client.update_webhook(webhook_id, **changes)
+    click.echo(f"Updated webhook {hook.id}: {hook.name} -> {hook.url} [{', '.join(hook.events)}]"
+               f"{'' if hook.is_active is None else (' active' if hook.is_active else ' disabled')}")
+
+
+@webhooks.command("delete")
+@_api_options
+@click.argument("webhook_id")
+@click.pass_context
+def webhooks_delete(ctx: click.Context, sandbox: bool, base_url: str | None, user_id: str | None, webhook_id: str) -> None:
+    """Delete a webhook."""
+    client = _issue8_client(ctx, sandbox, base_url, user_id)
+    client.delete_webhook(webhook_id)
+    click.echo(f"Deleted webhook {webhook_id}")
+
+
+@webhooks.command("rotate-secret")
+@_api_options
+@click.argument("webhook_id")
+@click.pass_context
+def webhooks_rotate(ctx: click.Context, sandbox: bool, base_url: str | None, user_id: str | None, webhook_id: str) -> None:
+    """Give a webhook a new secret (the old one stops working at once)."""
+    client = _issue8_client(ctx, sandbox, base_url, user_id)
+    value = client.regenerate_webhook_secret(webhook_id)
+    click.echo(f"New secret for webhook {webhook_id} (shown once, store it now): {value}")
+
+
+@cli.group()
+def workspace() -> None:
+    """Workspaces (agencies): managed users, their API keys and connection links."""
+
+
+@workspace.group("users")
+def workspace_users() -> None:
+    """List, create and remove the workspace's managed users."""
+
+
+@workspace_users.command("list")
+@_api_options
+@click.option("--json", "as_json", is_flag=True, help="Print the users as JSON.")
+@click.pass_context
+def workspace_users_list(ctx: click.Context, sandbox: bool, base_url: str | None, user_id: str | None, as_json: bool) -> None:
+    """List the managed users (their ids go into a post sheet's `user` column)."""
+    client = _issue8_client(ctx, sandbox, base_url, user_id)
+    users = list(client.list_workspace_users())
+    if as_json:
+        _echo_json([_dump(u) for u in users])
+        return
+    if not users:
+        click.echo("No managed users. Create them with `bulkpost workspace import USERS.csv`.")
+        return
+    _table(["id", "email", "name"], [[u.id, u.username, u.display_name] for u in users])
+
+
+@workspace_users.command("create")
+@_api_options
+@click.argument("email")
+@click.option("--name", "display_name", default=None, help="Display name.")
+@click.pass_context
+def workspace_users_create(
+    ctx: click.Context, sandbox: bool, base_url: str | None, user_id: str | None, email: str, display_name: str | None
+) -> None:
+    """Create a managed user."""
+    client = _issue8_client(ctx, sandbox, base_url, user_id)
+    kwargs = {"display_name": display_name} if display_name else {}
+    user = client.create_workspace_user(username=email, **kwargs)
+    click.echo(f"Created managed user {user.id} ({user.username})")
+
+
+@workspace_users.command("remove")
+@_api_options
+@click.argument("managed_id", metavar="USER_ID")
+@click.pass_context
+def workspace_users_remove(ctx: click.Context, sandbox: bool, base_url: str | None, user_id: str | None, managed_id: str) -> None:
+    """Detach a managed user from the workspace (the Publora account itself is kept)."""
+    client = _issue8_client(ctx, sandbox, base_url, user_id)
+    client.delete_workspace_user(managed_id)
+    click.echo(f"Removed managed user {managed_id} from the workspace")
+
+
+@workspace_users.command("api-key")
+@_api_options
+@click.argument("managed_id", metavar="USER_ID")
+@click.option("--output", "output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write the new key to this file (created readable by you only).")
+@click.option("--show", is_flag=True, help="Print the new key on the terminal instead.")
+@click.pass_context
+def workspace_users_api_key(
+    ctx: click.Context, sandbox: bool, base_url: str | None, user_id: str | None, managed_id: str, output: str | None, show: bool
+) -> None:
+    """Mint a new API key for a managed user (it replaces their previous key).
+
+    The key is a secret: it is written to --output, or printed only with --show.
+    """
+    if not output and not show:
+        raise click.UsageError("say where the new key goes: --output FILE, or --show to print it")
+    client = _issue8_client(ctx, sandbox, base_url, user_id)
+    answer = client.workspace_user_api_key(managed_id)
+    key = answer.api_key.get_secret_value()
+    if output:
+        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(key + "\n")
+        click.echo(f"New API key for {managed_id} written to {output} (the previous key no longer works)")
+    else:
+        click.echo(key)
+
+
+@workspace_users.command("connection-url")
+@_api_options
+@click.argument("managed_id", metavar="USER_ID")
+@click.option("--expires-in-days", type=click.IntRange(min=1), default=None, help="Link lifetime (Publora's default: 90).")
+@click.option("--rotate", is_flag=True, help="Invalidate the previous link.")
+@click.pass_context
+def workspace_users_connection_url(
+    ctx: click.Context, sandbox: bool, base_url: str | None, user_id: str | None, managed_id: str, expires_in_days: int | None, rotate: bool
+) -> None:
+    """The link a managed user opens to connect their own social accounts."""
+    client = _issue8_client(ctx, sandbox, base_url, user_id)
+    kwargs: dict[str, Any] = {}
+    if expires_in_days is not None:
+        kwargs["expires_in_days"] = expires_in_days
+    if rotate:
+        kwargs["rotate"] = True
+    link = client.workspace_user_connection_url(managed_id, **kwargs)
+    click.echo(link.url)
+    if link.token_expires_at:
+        click.echo(f"expires {link.token_expires_at}", err=True)
+
+
+@workspace.command("import")
+@_api_options
+@click.argument("users_sheet", type=click.Path(dir_okay=False))
+@click.option("--results", "results", type=click.Path(dir_okay=False), default=None,
+              help="Where to write the results (default: USERS.results.csv or .xlsx beside the sheet).")
+@click.option("--no-connection-urls", is_flag=True, help="Do not fetch each user's connection link.")
+@click.option("--expires-in-days", type=click.IntRange(min=1), default=None, help="Connection link lifetime.")
+@click.option("--rotate", is_flag=True, help="Issue new connection links (the old ones stop working).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def workspace_import(
+    ctx: click.Context,
+    sandbox: bool,
+    base_url: str | None,
+    user_id: str | None,
+    users_sheet: str,
+    results: str | None,
+    no_connection_urls: bool,
+    expires_in_days: int | None,
+    rotate: bool,
+    as_json: bool,
+) -> None:
+    """Create a managed user for every row of USERS_SHEET (email, display name); safe to re-run.
+
+    Writes each user's id and connection link back into a results file. A user that already
+    exists in the workspace is found and reported as existing, not created twice.
+    """
+    from .workspace import import_users
+
+    client = _issue8_client(ctx, sandbox, base_url, user_id)
+    done = import_users(
+        client,
+        users_sheet,
+        results=results,
+        connection_urls=not no_connection_urls,
+        expires_in_days=expires_in_days,
+        rotate=rotate,
+    )
+    if as_json:
+        _echo_json(done.to_dict())
+    else:
+        _table(
+            ["row", "email", "status", "user id", "note"],
+            [[u.row, u.email, u.status, u.user_id, u.error or ""] for u in done.users],
+        )
+        click.echo(
+            f"\n{done.count('created')} created, {done.count('existing')} already there, "
+            f"{done.count('failed')} failed. Results: {done.results_path}"
+        )
+    if not done.ok:
+        ctx.exit(EXIT_INVALID)
+
+
+@webhooks.command("listen")
+@click.argument("sheets", nargs=-1, type=click.Path(dir_okay=False, path_type=Path), metavar="[SHEET]...")
+@click.option("--secret", "secrets", multiple=True, envvar="BULKPOST_WEBHOOK_SECRET",
+              help="The webhook's secret (repeat to accept an old and a new one while rotating). "
+              "Default: BULKPOST_WEBHOOK_SECRET.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8787, show_default=True, help="Port (0: any free port).")
+@click.option("--journal", "journals", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="A batch journal to update (default: the journal of each SHEET).")
+def webhooks_listen(
+    sheets: tuple[Path, ...], secrets: tuple[str, ...], host: str, port: int, journals: tuple[Path, ...]
+) -> None:
+    """Receive Publora's webhooks and keep the batches of SHEET... up to date.
+
+    Every delivery's X-Publora-Signature is checked on the raw body (401 when it is missing or
+    wrong); a repeated delivery is answered but not applied twice. post.published, post.failed
+    and post.demoted update the journal of the batch the post belongs to and its results file.
+    Publora must be able to reach the address (put it behind your HTTPS reverse proxy).
+    """
+    from .webhooks import WebhookReceiver, serve_webhooks
+
+    batches = _issue8_batches(sheets, journals)
+    receiver = WebhookReceiver([s for s in secrets if s], _issue8_event_handler(batches))
+
+    def ready(url: str) -> None:
+        click.echo(f"Listening on {url} for Publora webhooks (Ctrl-C to stop).")
+        for sheet, journal in batches:
+            click.echo(f"  batch: {sheet or '(no sheet)'} journal {journal.path}")
+        if not batches:
+            click.echo("  no batch given: events are verified and printed only.")
+
+    try:
+        serve_webhooks(receiver, host=host, port=port, on_ready=ready)
+    except KeyboardInterrupt:
+        pass  # uvicorn shut down cleanly and re-raised the Ctrl-C: that is how the listener stops
+    finally:
+        for _, journal in batches:
+            journal.close()
+    click.echo(f"Stopped. {receiver.received} event(s) received, {receiver.duplicates} repeated, "
+               f"{receiver.rejected} rejected.")
+
+
+def _issue8_batches(sheets: tuple[Path, ...], journals: tuple[Path, ...]) -> list[tuple[Path | None, Any]]:
+    """(sheet, open Journal) for every batch the listener updates."""
+    from .errors import InputError
+    from .journal import Journal, default_journal_path
+
+    out: list[tuple[Path | None, Any]] = []
+    pairs: list[tuple[Path | None, Path]] = [(s, default_journal_path(s)) for s in sheets]
+    if journals:
+        if sheets and len(journals) != len(sheets):
+            raise click.UsageError("give one --journal per SHEET, or none")
+        pairs = [(sheets[i] if sheets else None, j) for i, j in enumerate(journals)]
+    for sheet, path in pairs:
+        if not path.exists():
+            raise InputError(f"no journal at {path}", hint="Run `bulkpost schedule` on the sheet first, or pass --journal.")
+        out.append((sheet, Journal(path)))
+    return out
+
+
+def _issue8_event_handler(batches: list[tuple[Path | None, Any]]) -> Any:
+    """The listener's callback: apply the event to the batch that owns the post, echo a line."""
+    import threading
+
+    from .webhooks import RECEIVED_EVENTS, apply_event
+
+    lock = threading.Lock()  # one event at a time: results files are rewritten whole
+
+    def handle(event: Any) -> dict[str, Any] | None:
+        with lock:
+            line = f"{event.event} {event.post_group_id or '-'} {event.platform or ''}".rstrip()
+            if event.event not in RECEIVED_EVENTS:
+                click.echo(f"{line}: received (changes no batch)")
+                return None
+            for sheet, journal in batches:
+                applied = apply_event(journal, event)
+                if applied is None:
+                    continue
+                counts = applied["platforms"]
+                done = ", ".join(f"{n} {k}" for k, n in counts.items() if k in ("published", "failed") and n)
+                click.echo(
+                    f"{line}: row {applied['row']} of {sheet or journal.path}: {applied['status']}"
+                    + (f" ({done} of {sum(counts.values())} networks)" if done else "")
+                )
+                if sheet is not None:
+                    _update_results_from_journal(sheet, None, None, journal.entries(), quiet=True)
+                return applied
+            click.echo(f"{line}: not part of a watched batch")
+            return None
+
+    return handle
+
+
+
+@cli.command("analytics")
+@click.argument("sheet_path", metavar="SHEET", type=click.Path(dir_okay=False, path_type=Path))
+@_api_options
+@click.option("--journal", "journal_path", type=click.Path(dir_okay=False, path_type=Path), help="Where the batch's journal lives.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Results file to add the statistics to (default: SHEET.results.csv/.xlsx when it exists).")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write one line per platform post (default: SHEET.analytics.csv).")
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+def analytics_command(
+    sheet_path: Path,
+    sandbox: bool,
+    base_url: str | None,
+    user_id: str | None,
+    journal_path: Path | None,
+    report_path: Path | None,
+    csv_path: Path | None,
+    as_json: bool,
+) -> None:
+    """Statistics of the batch's published posts (LinkedIn; Mastodon and Bluesky on paid plans).
+
+    Reads the post groups of SHEET's batch from its journal, asks Publora for the numbers of every
+    published post, writes them to SHEET.analytics.csv and adds them to the results file.
+    Other networks have no analytics in Publora and are listed as such.
+    """
+    from .analytics import BatchGroup, annotate_results, collect_analytics, write_analytics_csv
+    from .results import default_results_path
+
+    journal = _journal_for(sheet_path, journal_path)
+    try:
+        groups = [
+            BatchGroup(e.row_number, e.post_group_id, e.user_id or user_id)
+            for e in journal.entries()
+            if e.post_group_id and e.state != "cancelled"
+        ]
+        state = _sandbox_state(journal.path) if sandbox else None
+    finally:
+        journal.close()
+    if not groups:
+        click.echo("No post groups in the journal yet: run `bulkpost schedule` first.")
+        return
+    with _open_client(sandbox, base_url, None, quiet=True, state=state) as client:
+        stats = collect_analytics(client, groups)
+    base = default_results_path(sheet_path)
+    out_csv = csv_path or base.with_name(base.name.replace(".results.", ".analytics.")).with_suffix(".csv")
+    write_analytics_csv(stats, out_csv)
+    target = report_path or base
+    results: Path | None = None
+    if target.exists() and target.suffix.lower() in (".csv", ".xlsx"):
+        annotate_results(target, stats)
+        results = target
+    if as_json:
+        click.echo(json.dumps([s.to_dict() for s in stats], indent=2, ensure_ascii=False))
+        return
+    _table(
+        ["row", "network", "impressions", "reactions", "comments", "reshares", "note"],
+        [
+            [s.row, s.platform, s.metrics.get("impressions"), s.metrics.get("reactions"), s.metrics.get("comments"),
+             s.metrics.get("reshares"), s.error or ""]
+            for s in stats
+        ],
+    )
+    got = sum(1 for s in stats if s.metrics)
+    click.echo(f"\n{got} of {len(stats)} platform posts have statistics. CSV: {out_csv}"
+               + (f"; results: {results}" if results else ""))

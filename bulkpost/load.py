@@ -23,6 +23,8 @@ CSV
 XLSX
     Read with openpyxl (``data_only=True``: formulas give their cached values; with
     defusedxml installed openpyxl parses the XML safely). Dates stay ``datetime`` objects.
+    A date cell formatted without a time of day (Excel stores it as midnight) is read as a
+    ``date``, so a missing time is reported instead of posting at 00:00.
     Before openpyxl opens the zip its declared uncompressed sizes are checked, so a zip
     bomb is refused instead of filling the memory. Without ``sheet=`` the first worksheet
     that has a header row is used. A merged header cell names its first column; the
@@ -43,7 +45,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from .errors import InputError
-from .model import Cell, Row, Sheet, column_letter
+from .model import Cell, Row, Sheet, column_letter, is_blank_value
 from .networks import SETTINGS, normalize_network
 
 __all__ = [
@@ -113,12 +115,11 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
         "post_at",
         "when",
     ),
-    "timezone": ("tz", "time_zone", "zone"),
+    "timezone": ("tz", "zone"),
     "status": ("state", "post_status"),
     "media": (
         "media_url",
         "media_urls",
-        "mediaurls",
         "media_path",
         "media_paths",
         "image",
@@ -132,7 +133,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
         "file",
     ),
     "title": ("video_title", "youtube_title"),
-    "first_comment": ("comment", "firstcomment"),
+    "first_comment": ("comment",),
     "user": ("user_id", "managed_user", "workspace_user"),
 }
 
@@ -215,7 +216,7 @@ def load_sheet(path: str | Path, *, sheet: str | None = None) -> Sheet:
     if size == 0:
         raise InputError(f"{shown}: the file is empty", hint="Start from templates/template.csv.", file=shown)
     suffix = p.suffix.lower()
-    if suffix in (".xls", ".ods", ".numbers", ".fods"):
+    if suffix in (".xls", ".xlsb", ".ods", ".numbers", ".fods"):
         raise InputError(f"{shown}: {suffix} files are not supported", hint=_SAVE_AS, file=shown)
     if head.startswith(_OLE_MAGIC):
         message, hint = _ole_message(p, shown)
@@ -267,10 +268,6 @@ def _header_score(values: Sequence[Any]) -> int:
     return score
 
 
-def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _find_header(
     rows: Iterable[tuple[int, Sequence[Any]]], *, loose: bool = True
 ) -> tuple[int, Sequence[Any]] | None:
@@ -280,7 +277,7 @@ def _find_header(
     seen = 0
     fallback = None
     for number, values in rows:
-        if all(_is_blank(v) for v in values):
+        if all(is_blank_value(v) for v in values):
             continue
         score = _header_score(values)
         if score >= 4:
@@ -370,7 +367,7 @@ def _build_sheet(
     unknown = [h for h, k in zip(headers, keys) if h and k is None]
     rows: list[Row] = []
     for number, values in data:
-        if all(_is_blank(v) for v in values):
+        if all(is_blank_value(v) for v in values):
             continue
         if len(rows) >= MAX_ROWS:
             raise InputError(
@@ -392,7 +389,7 @@ def _build_sheet(
                     extra[headers[i]] = Cell(headers[i], headers[i], letter, v)
                 else:
                     cells[k] = Cell(headers[i], k, letter, v)
-            elif not _is_blank(v):
+            elif not is_blank_value(v):
                 # A value under a column without a header (ragged row, blank or merged header cell).
                 extra[f"({letter})"] = Cell("", f"({letter})", letter, v)
         rows.append(Row(file=shown, sheet=sheet_name, number=number, cells=cells, extra=extra, order=order))
@@ -559,6 +556,8 @@ def _check_zip(p: Path, shown: str) -> None:
         raise InputError(f"{shown}: the workbook is corrupt (not a valid .xlsx zip)", hint=_SAVE_AS, file=shown) from exc
     if "mimetype" in names and "xl/workbook.xml" not in names:
         raise InputError(f"{shown}: this is an OpenDocument (.ods) file, not .xlsx", hint=_SAVE_AS, file=shown)
+    if "xl/workbook.bin" in names:
+        raise InputError(f"{shown}: this is a binary Excel workbook (.xlsb), not .xlsx", hint=_SAVE_AS, file=shown)
     if "xl/workbook.xml" not in names:
         raise InputError(f"{shown}: a zip file that is not an Excel workbook", hint=_SAVE_AS, file=shown)
     total = 0
@@ -677,6 +676,24 @@ def _refused_by_defusedxml(exc: BaseException) -> bool:
     return False
 
 
+_TIME_CODES = re.compile(r"[hs]|am/pm|a/p", re.IGNORECASE)
+_QUOTED_OR_BRACKETED = re.compile(r'"[^"]*"|\[[^\]]*\]')
+
+
+def _xlsx_value(cell: Any) -> Any:
+    """A cell's value; a date cell formatted without a time of day becomes a ``date``.
+
+    Excel stores a typed date as midnight of that day. Read as a datetime it would post at
+    00:00; as a ``date`` the validator can tell the user the time of day is missing.
+    """
+    value = _cell_value(cell.value)
+    if isinstance(value, datetime) and value.time() == time(0, 0):
+        fmt = _QUOTED_OR_BRACKETED.sub("", str(getattr(cell, "number_format", "") or ""))
+        if fmt and fmt.lower() != "general" and not _TIME_CODES.search(fmt):
+            return value.date()
+    return value
+
+
 def _load_xlsx(p: Path, shown: str, sheet: str | None) -> Sheet:
     _check_zip(p, shown)
     import openpyxl  # imported here: a CSV-only run does not pay for it
@@ -747,14 +764,14 @@ def _read_worksheet(p: Path, shown: str, ws: Any, name: str, *, explicit: bool, 
     stored: dict[int, dict[int, Any]] = {}
     for (r, c), cell in ws._cells.items():
         if c <= width and cell.value is not None:
-            stored.setdefault(r, {})[c] = cell.value
+            stored.setdefault(r, {})[c] = cell
     numbers = sorted(stored)
 
     def rows_from(start: int) -> Iterable[tuple[int, tuple[Any, ...]]]:
         for number in numbers:
             if number >= start:
-                values = stored[number]
-                yield number, tuple(_cell_value(values.get(c)) for c in range(1, width + 1))
+                cells = stored[number]
+                yield number, tuple(_xlsx_value(cells[c]) if c in cells else None for c in range(1, width + 1))
 
     found = _find_header(rows_from(1), loose=loose)
     if found is None:

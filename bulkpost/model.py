@@ -17,7 +17,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
 
-__all__ = ["Cell", "MediaRef", "Post", "Row", "Sheet", "Target", "column_letter", "split_thread"]
+__all__ = ["Cell", "MediaRef", "Post", "Row", "Sheet", "Target", "column_letter", "is_blank_value", "split_thread"]
+
+
+def is_blank_value(value: Any) -> bool:
+    """True for an empty cell: None, or text that is only whitespace."""
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def column_letter(index: int) -> str:
@@ -68,7 +73,7 @@ class Row:
     def get(self, key: str, default: Any = None) -> Any:
         """The value of canonical column ``key``; ``default`` when absent or blank."""
         c = self.cells.get(key)
-        if c is None or c.value is None or (isinstance(c.value, str) and not c.value.strip()):
+        if c is None or is_blank_value(c.value):
             return default
         return c.value
 
@@ -78,9 +83,7 @@ class Row:
 
     def is_blank(self) -> bool:
         """True when every cell of the row is empty."""
-        return all(
-            c.value is None or (isinstance(c.value, str) and not c.value.strip()) for c in self.iter_cells()
-        )
+        return all(is_blank_value(c.value) for c in self.iter_cells())
 
 
 @dataclass(slots=True)

@@ -29,7 +29,7 @@ import json
 import re
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, cast
 
 from .errors import ConfigError
 from .findings import ERROR, WARNING, Finding, Report
@@ -37,6 +37,7 @@ from .load import REPORT_STATUS_COLUMN
 from .model import column_letter
 
 if TYPE_CHECKING:
+    from openpyxl import Workbook
     from openpyxl.cell.cell import Cell as XLCell
     from openpyxl.worksheet.worksheet import Worksheet
 
@@ -44,7 +45,9 @@ __all__ = [
     "FINDINGS_SHEET",
     "FORMULA_PREFIXES",
     "REPORT_COLUMNS",
+    "REPORT_SUFFIXES",
     "is_formula_like",
+    "new_workbook",
     "safe_csv_value",
     "write_report",
     "write_safe_cell",
@@ -52,6 +55,8 @@ __all__ = [
 
 #: Leading characters that make a spreadsheet program treat text as a formula.
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+#: The file extensions :func:`write_report` writes.
+REPORT_SUFFIXES: tuple[str, ...] = (".json", ".csv", ".xlsx", ".html", ".htm")
 #: Name of the sheet that lists every finding in the ``.xlsx`` report.
 FINDINGS_SHEET = "bulkpost findings"
 #: Columns of the ``.csv`` report (and of the findings sheet), in order.
@@ -70,7 +75,7 @@ REPORT_COLUMNS: tuple[str, ...] = (
 
 _FILL = {ERROR: "FFC7CE", WARNING: "FFEB9C", "ok": "C6EFCE"}
 # Characters XML 1.0 forbids (openpyxl refuses them); replaced so a report can always be written.
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # not allowed in XML 1.0
 _EXCEL_CELL_MAX = 32_767
 
 
@@ -102,7 +107,8 @@ def write_safe_cell(ws: Worksheet, row: int, column: int, value: Any) -> XLCell:
         value = _ILLEGAL.sub("\ufffd", value)
         if len(value) > _EXCEL_CELL_MAX:
             value = value[: _EXCEL_CELL_MAX - 1] + "\u2026"
-    cell = ws.cell(row=row, column=column)
+    # A MergedCell (inside a merged range) cannot take a value: callers write to real cells.
+    cell = cast("XLCell", ws.cell(row=row, column=column))
     cell.value = value
     if is_formula_like(value):
         cell.data_type = "s"
@@ -111,22 +117,26 @@ def write_safe_cell(ws: Worksheet, row: int, column: int, value: Any) -> XLCell:
 
 
 def write_report(report: Report, path: str | Path) -> Path:
-    """Write ``report`` to ``path`` as JSON, CSV or XLSX (chosen by the extension). Returns the path.
+    """Write ``report`` to ``path`` as JSON, CSV, XLSX or HTML (chosen by the extension). Returns the path.
 
     Raises :class:`~bulkpost.errors.ConfigError` for another extension.
     """
     p = Path(path)
     suffix = p.suffix.lower()
-    if suffix not in (".json", ".csv", ".xlsx"):
+    if suffix not in REPORT_SUFFIXES:
         raise ConfigError(
             f"cannot write a report as {suffix or 'a file without extension'!r}: {p}",
-            hint="Name the report .json, .csv or .xlsx.",
+            hint="Name the report .json, .csv, .xlsx or .html.",
         )
     try:
         if suffix == ".json":
             p.write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         elif suffix == ".csv":
             _write_csv(report, p)
+        elif suffix in (".html", ".htm"):
+            from .html_report import write_html_report
+
+            write_html_report(report, p)
         else:
             _write_xlsx(report, p)
     except OSError as exc:
@@ -157,7 +167,17 @@ def _letter_index(letter: str) -> int:
     return n
 
 
-def _open_copy(report: Report) -> tuple[Any, Worksheet]:
+def new_workbook(title: str) -> tuple[Workbook, Worksheet]:
+    """A new openpyxl workbook and its one worksheet, named ``title``."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = cast("Worksheet", wb.active)  # a new workbook's active sheet is its only worksheet
+    ws.title = title
+    return wb, ws
+
+
+def _open_copy(report: Report) -> tuple[Workbook, Worksheet]:
     """The input workbook (formulas kept) and its sheet, or a new workbook holding a CSV's data."""
     import openpyxl
 
@@ -168,13 +188,11 @@ def _open_copy(report: Report) -> tuple[Any, Worksheet]:
                 warnings.simplefilter("ignore")
                 wb = openpyxl.load_workbook(src.path, keep_links=False)
             if src.sheet in wb.sheetnames:
-                return wb, wb[src.sheet]
+                return wb, cast("Worksheet", wb[src.sheet])  # the sheet the loader read: a worksheet
         except Exception:  # the input changed or vanished since it was read: rebuild from the data
             pass
-    wb = openpyxl.Workbook()
-    ws = wb.active
     title = re.sub(r"[\[\]:*?/\\]", "_", (src.path.stem if src is not None else Path(report.file).stem))[:31] or "Sheet1"
-    ws.title = title
+    wb, ws = new_workbook(title)
     if src is not None:
         from openpyxl.styles import Font
 
@@ -183,7 +201,7 @@ def _open_copy(report: Report) -> tuple[Any, Worksheet]:
         for r in src.rows:
             for c in r.iter_cells():
                 write_safe_cell(ws, r.number, _letter_index(c.letter), c.value)
-        ws.freeze_panes = ws.cell(row=src.header_row + 1, column=1)
+        ws.freeze_panes = f"A{src.header_row + 1}"
     return wb, ws
 
 
@@ -215,6 +233,29 @@ def _fill(cell: XLCell, severity: str) -> None:
     cell.fill = PatternFill(fill_type="solid", start_color=_FILL[severity], end_color=_FILL[severity])
 
 
+def _anchor(ws: Worksheet, row: int, column: int) -> XLCell:
+    """The cell that holds (``row``, ``column``): the top-left cell of a merged range covering it.
+
+    Only that cell of a merged range can take a value, a fill or a comment.
+    """
+    for rng in ws.merged_cells.ranges:
+        if rng.min_row <= row <= rng.max_row and rng.min_col <= column <= rng.max_col:
+            row, column = rng.min_row, rng.min_col
+            break
+    # The top-left cell of a range is a real Cell, never a MergedCell.
+    return cast("XLCell", ws.cell(row=row, column=column))
+
+
+def _free_column(ws: Worksheet, column: int) -> None:
+    """Unmerge the ranges that reach into the status ``column``, keeping their part left of it merged."""
+    for rng in list(ws.merged_cells.ranges):
+        if rng.min_col <= column <= rng.max_col:
+            min_row, min_col, max_row = rng.min_row, rng.min_col, rng.max_row
+            ws.unmerge_cells(rng.coord)
+            if column - 1 > min_col or (column - 1 == min_col and max_row > min_row):
+                ws.merge_cells(start_row=min_row, start_column=min_col, end_row=max_row, end_column=column - 1)
+
+
 def _worst(items: Iterable[Finding]) -> str:
     return ERROR if any(f.severity == ERROR for f in items) else WARNING
 
@@ -241,6 +282,7 @@ def _write_xlsx(report: Report, p: Path) -> None:
                 + [0]
             )
         status_col = last + 1
+    _free_column(ws, status_col)
     head = write_safe_cell(ws, header_row, status_col, REPORT_STATUS_COLUMN)
     head.font = Font(bold=True)
 
@@ -256,7 +298,7 @@ def _write_xlsx(report: Report, p: Path) -> None:
             sheet_level.append(f)
 
     for (r, c), items in by_cell.items():
-        cell = ws.cell(row=r, column=c)
+        cell = _anchor(ws, r, c)
         _fill(cell, _worst(items))
         _add_comment(cell, _comment_text(items))
 
@@ -291,7 +333,7 @@ def _write_xlsx(report: Report, p: Path) -> None:
     wb.save(p)
 
 
-def _write_findings_sheet(wb: Any, data_title: str, report: Report) -> None:
+def _write_findings_sheet(wb: Workbook, data_title: str, report: Report) -> None:
     from openpyxl.styles import Font
 
     if FINDINGS_SHEET in wb.sheetnames:

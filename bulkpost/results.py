@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError
-from .report import FORMULA_PREFIXES, safe_csv_value, write_safe_cell
+from .report import FORMULA_PREFIXES, new_workbook, safe_csv_value, write_safe_cell
 
 if TYPE_CHECKING:
     from .execute import Results
@@ -201,11 +201,7 @@ def write_results(path: str | Path, sheet: Sheet, records: dict[int, ResultRecor
                 values = [_text(v) for v in _row_values(row, sheet)] + (rec.cells() if rec else [""] * len(RESULT_COLUMNS))
                 w.writerow([safe_cell(v) for v in values])
     elif ext == ".xlsx":
-        from openpyxl import Workbook
-
-        wb = Workbook()
-        ws = wb.active
-        ws.title = (sheet.sheet or "results")[:31]
+        wb, ws = new_workbook((sheet.sheet or "results")[:31])
         for ci, h in enumerate(headers, start=1):
             write_safe_cell(ws, 1, ci, h)
         for ri, row in enumerate(sheet.rows, start=2):

@@ -16,6 +16,7 @@ from .errors import ConfigError
 from .load import COLUMN_ALIASES
 from .model import column_letter
 from .networks import CONNECT_ONLY, NETWORKS, SETTINGS, display_name
+from .report import new_workbook
 
 __all__ = ["COLUMN_HELP", "TEMPLATE_ROWS", "template_columns", "write_template"]
 
@@ -89,13 +90,10 @@ def write_template(path: str | Path) -> Path:
 
 
 def _write_xlsx_template(p: Path, cols: list[str]) -> None:
-    from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "posts"
+    wb, ws = new_workbook("posts")
     bold = Font(bold=True)
     head_fill = PatternFill(fill_type="solid", start_color="DDEBF7", end_color="DDEBF7")
     for i, col in enumerate(cols, start=1):

@@ -49,7 +49,6 @@ EMPTY_SHEET               warning   (sheet) a header but no data rows
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from functools import lru_cache
 import os
@@ -58,15 +57,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator, Mapping
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
 from .findings import ERROR, WARNING, Finding, Report, finding
 from .load import load_sheet
-from .model import MediaRef, Post, Row, Sheet, Target
+from .model import MediaRef, Post, Row, Sheet, Target, is_blank_value
 from .networks import CONNECT_ONLY, NETWORKS, SETTINGS, coerce_bool, display_name, normalize_network, parse_connection_id
-from .rules import RuleContext, check_posts
+from .rules import RuleContext, check_posts, check_url_syntax
 
 __all__ = ["CODES", "DEFAULT_MIN_LEAD_MINUTES", "parse_time_text", "resolve_zone", "validate"]
 
@@ -148,6 +146,24 @@ _DMY = re.compile(
     r"\s*(?P<off>Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$",
     re.IGNORECASE,
 )
+_CLOCK = r"\d{1,2}(?::\d{2}){1,2}(?:\s*[ap]\.?m\.?)?"
+_NAMED = re.compile(
+    r"^(?:(?P<wd>[a-z]{3,9})\.?,?\s+)?"
+    r"(?:(?P<d1>\d{1,2})(?:st|nd|rd|th)?[\s\-/.]*(?P<m1>[a-z]{3,9})\.?"
+    r"|(?P<m2>[a-z]{3,9})\.?[\s\-/.]*(?P<d2>\d{1,2})(?:st|nd|rd|th)?),?[\s\-/.]+(?P<y>\d{4})"
+    rf"(?:(?:[T ]|,\s*|\s+at\s+)\s*(?P<time>{_CLOCK}))?"
+    r"\s*(?P<off>Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$",
+    re.IGNORECASE,
+)
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _spelled(word: str, names: tuple[str, ...]) -> int | None:
+    """The index of the English name ``word`` abbreviates (at least 3 letters; ``Sept`` too)."""
+    w = word.lower()
+    return next((i for i, name in enumerate(names) if len(w) >= 3 and (name.startswith(w) or w == "sept" and i == 8)), None)
 _TIME = re.compile(r"^(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?(?:[.,]\d+)?\s*(?P<ampm>[ap])?\.?(?:m\.?)?$", re.IGNORECASE)
 
 
@@ -215,7 +231,8 @@ def parse_time_text(text: str, *, date_format: str | None = None, need_time: boo
     """Read a time as people write it in sheets. Raises :class:`TimeError`.
 
     Accepted: ISO 8601 with or without offset (``2031-03-03T09:00:00Z``, ``2031-03-03 09:00``,
-    ``2031-03-03T09:00+01:00``), ``2031/03/03 9:00 pm``, and ``dd/mm/yyyy HH:MM`` or
+    ``2031-03-03T09:00+01:00``), ``2031/03/03 9:00 pm``, a spelled-out English month
+    (``3 Mar 2031 09:00``, ``Monday, March 3, 2031 9:00 PM``: a weekday must match), and ``dd/mm/yyyy HH:MM`` or
     ``mm/dd/yyyy HH:MM`` (also with ``.`` or ``-``). A slash date where both readings are real
     dates (``03/04/2031``) needs ``date_format`` (``"dmy"`` or ``"mdy"``); one with a single
     real reading (``25/03/2031``) is read that way and marked (``order_guess``).
@@ -226,6 +243,8 @@ def parse_time_text(text: str, *, date_format: str | None = None, need_time: boo
     order_guess = None
     if m:
         day = _make_date(int(m.group("y")), int(m.group("m")), int(m.group("d")), raw)
+    elif (m := _NAMED.match(raw)) is not None:
+        day = _named_date(m, raw)
     else:
         m = _DMY.match(raw)
         if not m:
@@ -260,6 +279,23 @@ def parse_time_text(text: str, *, date_format: str | None = None, need_time: boo
     else:
         clock = time(0, 0)
     return ParsedTime(datetime.combine(day, clock), _parse_offset(m.group("off")), order_guess)
+
+
+def _named_date(m: re.Match[str], raw: str) -> date:
+    """The date of a spelled-out month (``5 Jan 2031``, ``January 5, 2031``, ``Wed 5 Mar 2031``)."""
+    month = _spelled(m.group("m1") or m.group("m2"), _MONTHS)
+    weekday = _spelled(m.group("wd"), _WEEKDAYS) if m.group("wd") else None
+    if month is None or (m.group("wd") and weekday is None):
+        raise TimeError("TIME_INVALID", f"{raw!r} is not a date and time bulkpost can read", _FORMATS_HINT)
+    day = _make_date(int(m.group("y")), month + 1, int(m.group("d1") or m.group("d2")), raw)
+    if weekday is not None and weekday != day.weekday():
+        raise TimeError(
+            "TIME_INVALID",
+            f"{raw!r}: {day.day} {_MONTHS[month].title()} {day.year} is a {_WEEKDAYS[day.weekday()].title()}, "
+            f"not a {_WEEKDAYS[weekday].title()}",
+            "Check which of the two is right, and write the date as YYYY-MM-DD.",
+        )
+    return day
 
 
 def _real(y: int, m: int, d: int) -> bool:
@@ -525,7 +561,7 @@ class _Validator:
     def parse_text(self, row: Row, post: Post) -> None:
         post.content = _text(row.get("content", ""))
         for key, c in row.cells.items():
-            if key.startswith("content_") and not _is_blank(c.value):
+            if key.startswith("content_") and not is_blank_value(c.value):
                 network = key[len("content_") :]
                 post.variants[network] = _text(c.value)
                 if post.targets and network not in post.networks:
@@ -706,7 +742,7 @@ class _Validator:
         media_cells.sort(key=lambda c: (len(c.letter), c.letter))
         base = self.sheet.base_dir
         for c in media_cells:
-            if _is_blank(c.value):
+            if is_blank_value(c.value):
                 continue
             for item in (x.strip() for x in re.split(r"[;\n]", _text(c.value))):
                 if not item:
@@ -717,13 +753,11 @@ class _Validator:
 
     def _media_ref(self, row: Row, key: str, item: str, base: Path) -> MediaRef | None:
         if re.match(r"^[a-zA-Z][a-zA-Z0-9+.\-]*://", item):
-            try:
-                u = urlsplit(item)
-                port = u.port
-            except ValueError:
-                self.add("MEDIA_URL_INVALID", f"{item!r} is not a valid URL", row=row, key=key, hint="Check the URL.", value=item)
-                return None
-            if u.scheme.lower() != "https":
+            broken = check_url_syntax(item)
+            if broken is None:
+                return MediaRef(source=item, column=key, url=item)
+            code, reason = broken
+            if code == "MEDIA_URL_PROTOCOL":
                 self.add(
                     "MEDIA_URL_NOT_HTTPS",
                     f"{_shorten(item)} is not an https:// URL",
@@ -732,28 +766,16 @@ class _Validator:
                     hint="Publora downloads media only over https; use the https address or a local file.",
                     value=item,
                 )
-                return None
-            host = (u.hostname or "").lower()
-            problem = None
-            if u.username or u.password:
-                problem = "contains a user name or password"
-            elif not host:
-                problem = "has no host name"
-            elif port not in (None, 443):
-                problem = f"uses port {port}; Publora fetches from port 443 only"
-            elif _private_host(host):
-                problem = "points to a private or local address that Publora cannot reach"
-            if problem:
+            else:
                 self.add(
                     "MEDIA_URL_INVALID",
-                    f"the media URL {problem}",
+                    f"the media URL {reason}",
                     row=row,
                     key=key,
                     hint="Use a public https URL without credentials, or a local file.",
-                    value=_shorten(item) if not (u.username or u.password) else f"https://{host}/...",
+                    value=_without_credentials(item) if code == "MEDIA_URL_CREDENTIALS" else _shorten(item),
                 )
-                return None
-            return MediaRef(source=item, column=key, url=item)
+            return None
         path = Path(item).expanduser()
         if not path.is_absolute():
             path = base / path
@@ -796,7 +818,7 @@ class _Validator:
 
     def parse_settings(self, row: Row, post: Post) -> None:
         for key, c in row.cells.items():
-            if "." not in key or key in self.bad_setting_columns or _is_blank(c.value):
+            if "." not in key or key in self.bad_setting_columns or is_blank_value(c.value):
                 continue
             setting = SETTINGS.get(key)
             if setting is None:
@@ -918,22 +940,14 @@ class _Validator:
 _KNOWN = frozenset(NETWORKS)
 
 
-def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _shorten(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _private_host(host: str) -> bool:
-    if host in ("localhost",) or host.endswith((".localhost", ".local", ".internal", ".lan", ".home.arpa")):
-        return True
-    try:
-        ip = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return "." not in host  # a bare intranet name
-    return ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast or ip.is_unspecified
+def _without_credentials(url: str) -> str:
+    """``https://user:pw@host/path`` -> ``https://host/...``: a report never echoes a password."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0].rpartition('@')[2]}/..."
 
 
 def validate(

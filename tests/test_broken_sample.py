@@ -79,3 +79,14 @@ def test_broken_sample_offline_cli(broken: Path) -> None:
 def test_week_sample_is_clean(name: str) -> None:
     report = validate(SAMPLES / name, rule_context=RuleContext(now=RuleContext().now))
     assert [f.code for f in report.findings] == []
+
+
+def test_readme_shows_the_broken_sample_report(broken: Path) -> None:
+    # The README's report of samples/broken.csv is what the command prints (paths aside).
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("$ python -m bulkpost validate samples/broken.csv\n")
+    shown = readme[start:].split("\n", 1)[1].split("\n```", 1)[0]
+    result = CliRunner().invoke(cli, ["validate", str(broken)])
+    printed = result.output.replace(str(broken), "samples/broken.csv")
+    printed = printed.replace(str(broken.parent / "broken-media"), ".../samples/broken-media")
+    assert printed.rstrip("\n") == shown

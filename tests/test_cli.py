@@ -117,7 +117,7 @@ def test_report_with_json_keeps_stdout_pure_json(tmp_path: Path) -> None:
 def test_report_bad_extension_is_misuse(tmp_path: Path) -> None:
     result = run("validate", str(bad_sheet(tmp_path)), "--report", str(tmp_path / "r.txt"))
     assert result.exit_code == 2
-    assert result.stderr == f"Error: --report {tmp_path / 'r.txt'}: the name must end in .json, .csv or .xlsx\n"
+    assert result.stderr == f"Error: --report {tmp_path / 'r.txt'}: the name must end in .json, .csv, .xlsx or .html\n"
 
 
 def test_report_into_a_missing_folder_is_misuse(tmp_path: Path) -> None:

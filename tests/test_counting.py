@@ -210,9 +210,9 @@ def test_hashtags_mentions_links() -> None:
 
 # --- graphemes against the Unicode test data --------------------------------------------------
 
-# regex 2026.5.9 disagrees with the 15.1 file on one case: U+2701 ZWJ U+2701, which newer
+# regex (pinned >=2026.5.9,<2026.11 in pyproject) disagrees with the 15.1 file on one case: U+2701 ZWJ U+2701, which newer
 # Unicode (and ICU 78) splits in two (platform-rules.md 2.3). The GB9c virama cases that
-# document lists as regex failures pass with this regex version.
+# document lists as regex failures pass with these versions (2026.11.x fails them).
 KNOWN_DEVIATIONS = {"2701×200D×2701"}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from datetime import datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 
 import openpyxl
@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bulkpost import InputError, load_sheet
-from bulkpost.load import MAX_COLUMNS, match_header
+from bulkpost.load import COLUMN_ALIASES, MAX_COLUMNS, match_header
 
 DATA = Path(__file__).resolve().parent / "data"
 HEADER = "content,platforms,scheduled_time\n"
@@ -82,6 +82,14 @@ def test_match_header(header: str, key: str | None) -> None:
 # --- CSV encodings ----------------------------------------------------------------------------
 
 ROW = "Grüße 👋 from Zürich,twitter,2031-03-03 09:00\n"
+
+
+def test_aliases_are_distinct_after_normalising() -> None:
+    # Headers are matched ignoring case, spaces, _ and -: an alias that normalises like another is dead.
+    from bulkpost.load import _norm
+
+    names = [_norm(n) for key, aliases in COLUMN_ALIASES.items() for n in (key, *aliases)]
+    assert len(names) == len(set(names))
 
 
 @pytest.mark.parametrize(
@@ -269,7 +277,7 @@ def test_missing_file_and_folder(tmp_path: Path) -> None:
         load_sheet(tmp_path)
 
 
-@pytest.mark.parametrize("suffix", [".xls", ".ods"])
+@pytest.mark.parametrize("suffix", [".xls", ".xlsb", ".ods"])
 def test_old_and_open_document_formats_say_save_as(tmp_path: Path, suffix: str) -> None:
     p = write(tmp_path, "book" + suffix, b"whatever")
     with pytest.raises(InputError) as info:
@@ -314,6 +322,34 @@ def test_xlsx_separate_date_and_time_cells(tmp_path: Path) -> None:
     row = load_sheet(p).rows[0]
     assert row.get("date") == datetime(2031, 3, 3)
     assert row.get("time") == time(9, 15)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "is_date"),
+    [
+        ("yyyy-mm-dd", True),
+        ("m/d/yyyy", True),
+        ("[$-409]mmmm d, yyyy", True),
+        ('"on "dd.mm.yyyy', True),
+        ("yyyy-mm-dd hh:mm", False),
+        ("d mmm yyyy h:mm AM/PM", False),
+        ("mm:ss", False),
+    ],
+)
+def test_xlsx_date_cell_without_a_time_format_is_a_date(tmp_path: Path, fmt: str, is_date: bool) -> None:
+    # Excel stores a typed date as midnight; only its format says no time of day was given.
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["content", "platforms", "scheduled_time", "noted"])
+    ws.append(["Hi", "x", datetime(2031, 3, 3), datetime(2031, 3, 3, 9, 30)])
+    ws["C2"].number_format = fmt
+    ws["D2"].number_format = fmt  # not midnight: the real value is kept whatever the format shows
+    p = tmp_path / "d.xlsx"
+    wb.save(p)
+    row = load_sheet(p).rows[0]
+    value = row.get("scheduled_time")
+    assert (type(value), value) == ((date, date(2031, 3, 3)) if is_date else (datetime, datetime(2031, 3, 3)))
+    assert row.extra["noted"].value == datetime(2031, 3, 3, 9, 30)
 
 
 def test_xlsx_default_sheet_is_first_with_header_and_sheet_option(tmp_path: Path) -> None:
@@ -470,6 +506,16 @@ def test_zip_that_is_not_a_workbook(tmp_path: Path) -> None:
         zf.writestr("hello.txt", "hi")
     with pytest.raises(InputError, match="not an Excel workbook"):
         load_sheet(p)
+
+
+def test_xlsb_renamed_to_xlsx(tmp_path: Path) -> None:
+    p = tmp_path / "binary.xlsx"
+    with zipfile.ZipFile(p, "w") as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/workbook.bin", b"\x83\x01\x00")
+    with pytest.raises(InputError) as info:
+        load_sheet(p)
+    assert info.value.message.endswith("binary.xlsx: this is a binary Excel workbook (.xlsb), not .xlsx")
 
 
 def test_ods_renamed_to_xlsx(tmp_path: Path) -> None:

@@ -156,6 +156,32 @@ def test_xlsx_report_is_a_copy_of_the_input_workbook(tmp_path: Path) -> None:
     assert ws3["E1"].value == "bulkpost check" and ws3["F1"].value is None
 
 
+def test_xlsx_report_marks_merged_cells_at_their_first_cell(tmp_path: Path) -> None:
+    # Only the top-left cell of a merged range can take a fill or a comment: a finding under a
+    # merged range lands there, and a range reaching into the status column gives way to it.
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "posts"
+    ws.append(["content", "platforms", "scheduled_time"])
+    ws.append(["Shared text", "twitter", datetime(2031, 3, 3, 9)])
+    ws.append([None, "linkedin", datetime(2031, 3, 3, 10)])
+    ws.append(["Wide", None, datetime(2031, 3, 3, 11)])
+    ws.append(["Section title"])
+    ws.merge_cells("A2:A3")  # one text for two rows: row 3 has no content of its own
+    ws.merge_cells("A4:B4")  # the platforms cell of row 4 is swallowed
+    ws.merge_cells("A5:E5")  # a title row reaching past the data into the status column
+    src = tmp_path / "merged.xlsx"
+    wb.save(src)
+    report = validate(src, now=NOW)
+    assert {(f.code, f.cell) for f in report.errors} >= {("CONTENT_MISSING", "A3"), ("PLATFORMS_MISSING", "B4")}
+    ws2 = openpyxl.load_workbook(write_report(report, tmp_path / "report.xlsx"))["posts"]
+    assert "Row 3" in ws2["A2"].comment.text and ws2["A2"].fill.start_color.rgb.endswith("FFC7CE")
+    assert "PLATFORMS_MISSING" in ws2["A4"].comment.text
+    assert ws2["D1"].value == "bulkpost check" and ws2["D2"].value == "OK"
+    assert ws2["D5"].value == "2 errors: PLATFORMS_MISSING, TIME_MISSING"
+    assert {str(r) for r in ws2.merged_cells.ranges} == {"A2:A3", "A4:B4", "A5:C5"}
+
+
 def test_report_of_a_clean_sheet(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[1]
     report = validate(root / "samples" / "week.csv")
@@ -239,7 +265,7 @@ def test_template_extension_must_be_known(tmp_path: Path) -> None:
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-_text = st.text(st.characters(blacklist_categories=("Cs", "Cc"), whitelist_characters="\n"), max_size=20)
+_text = st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff", whitelist_characters="\n"), max_size=20)
 
 
 @settings(max_examples=25, deadline=None)
@@ -267,3 +293,15 @@ def test_rows_and_order_survive_load_validate_report(tmp_path_factory: pytest.Te
         expected = content[1:] if len(content) > 1 and content[0] == "'" and content[1] in "=+-@" else content
         assert (cell.value or "") == expected
         assert cell.data_type != "f"
+
+
+def test_xml_forbidden_characters_do_not_break_the_xlsx_report(tmp_path: Path) -> None:
+    # U+FFFE / U+FFFF cannot be stored in XML at all: the report replaces them instead of crashing
+    from bulkpost.report import write_report
+    from bulkpost.validate import validate
+
+    sheet = tmp_path / "odd.csv"
+    sheet.write_text("content,platforms,scheduled_time\n\ufffe odd,myspace,2031-03-03 09:00\n", encoding="utf-8")
+    out = write_report(validate(str(sheet)), tmp_path / "odd.xlsx")
+    ws = openpyxl.load_workbook(out).worksheets[0]  # a workbook Excel (and openpyxl) can open again
+    assert ws["A2"].value == "\ufffd odd"

@@ -232,7 +232,13 @@ def test_time_missing_without_a_time_column(tmp_path: Path) -> None:
     assert f.column == "scheduled_time" and f.letter is None and f.row == 2
 
 
-@pytest.mark.parametrize("value", ["tomorrow", "2031-02-30 09:00", "2031-03-03", "2031-03-03 25:00", "45000", "32/13/2031 10:00"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "tomorrow", "2031-02-30 09:00", "2031-03-03", "2031-03-03 25:00", "45000", "32/13/2031 10:00",
+        "3 March 2031", "Feb 30 2031 10:00", "3 Marz 2031 10:00", "Mo 3 Mar 2031 10:00",
+    ],
+)
 def test_time_invalid(tmp_path: Path, value: str) -> None:
     f = only(check(tmp_path, [{**OK, "scheduled_time": value}]), "TIME_INVALID")
     assert f.column == "scheduled_time" and f.severity == "error"
@@ -251,11 +257,22 @@ def test_time_invalid(tmp_path: Path, value: str) -> None:
         ("2031/03/03 9:00 pm", datetime(2031, 3, 3, 21, 0, tzinfo=timezone.utc)),
         ("2031-03-03 12:00 AM", datetime(2031, 3, 3, 0, 0, tzinfo=timezone.utc)),
         ("2031-03-03 09:00 UTC", datetime(2031, 3, 3, 9, 0, tzinfo=timezone.utc)),
+        # a spelled-out month is never ambiguous
+        ("3 March 2031 09:00", datetime(2031, 3, 3, 9, 0, tzinfo=timezone.utc)),
+        ("03-Mar-2031 09:00", datetime(2031, 3, 3, 9, 0, tzinfo=timezone.utc)),
+        ("Mar 3, 2031 9:00 PM", datetime(2031, 3, 3, 21, 0, tzinfo=timezone.utc)),
+        ("Monday, March 3, 2031 at 9:00", datetime(2031, 3, 3, 9, 0, tzinfo=timezone.utc)),
+        ("Sept 3rd 2031 10:00+01:00", datetime(2031, 9, 3, 9, 0, tzinfo=timezone.utc)),
     ],
 )
 def test_time_formats(tmp_path: Path, text: str, expected: datetime) -> None:
     r = check(tmp_path, [{**OK, "scheduled_time": text}])
     assert own(r) == [] and r.posts[0].scheduled_at == expected
+
+
+def test_weekday_that_does_not_match_the_date(tmp_path: Path) -> None:
+    f = only(check(tmp_path, [{**OK, "scheduled_time": "Tue, 3 Mar 2031 09:00"}]), "TIME_INVALID")
+    assert "3 March 2031 is a Monday, not a Tuesday" in f.message
 
 
 def test_date_ambiguous_needs_date_format(tmp_path: Path) -> None:
@@ -388,6 +405,20 @@ def test_xlsx_datetimes_and_time_cells(tmp_path: Path) -> None:
     ]
 
 
+def test_xlsx_date_only_cell_needs_a_time(tmp_path: Path) -> None:
+    # A date typed into scheduled_time is not posted at midnight: like "2031-03-03" in a CSV,
+    # it lacks the time of day. In a separate date column it is the date part.
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["content", "platforms", "scheduled_time"])
+    ws.append(["a", "x", datetime(2031, 3, 3)])
+    ws["C2"].number_format = "dd/mm/yyyy"
+    p = tmp_path / "dateonly.xlsx"
+    wb.save(p)
+    f = only(validate(p, now=NOW), "TIME_INVALID")
+    assert f.cell == "C2" and "2031-03-03 has a date but no time of day" in f.message
+
+
 def test_xlsx_number_in_time_column_is_invalid(tmp_path: Path) -> None:
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -468,6 +499,27 @@ def test_media_url_invalid(tmp_path: Path, url: str, problem: str) -> None:
     f = only(check(tmp_path, [{**OK, "media": url}]), "MEDIA_URL_INVALID")
     assert problem in f.message
     assert "pass" not in (f.value or "")  # credentials never echoed
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://100.64.1.1/a.jpg",  # shared address space: not public
+        "https://printer.localdomain/a.jpg",
+        "https://nas.lan/a.jpg",
+        "https://224.0.0.1/a.jpg",  # multicast
+        "https://[fe80::1]/a.jpg",
+    ],
+)
+def test_media_url_rules_are_the_rules_module_s(tmp_path: Path, url: str) -> None:
+    # One set of URL rules: the validator and bulkpost.rules agree, so a URL is reported once,
+    # under one code (these used to pass one check and fail the other).
+    from bulkpost.rules import check_url_syntax
+
+    assert check_url_syntax(url) is not None
+    report = check(tmp_path, [{**OK, "media": url}])
+    assert [f.code for f in report.findings if f.code.startswith("MEDIA_URL")] == ["MEDIA_URL_INVALID"]
+    assert "private or local" in only(report, "MEDIA_URL_INVALID").message
 
 
 def test_media_order_follows_the_columns(tmp_path: Path) -> None:

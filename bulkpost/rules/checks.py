@@ -176,16 +176,13 @@ def check_text(post: Post, network: str, lim: NetworkLimits, ctx: RuleContext) -
                     f'Shorten it or split it again with a line "---".',
                 )
     else:
-        has_media = bool(post.media)
-        if network == "telegram" and has_media and lim.caption_chars:
-            n = counting.count_characters(text, network)
-            if n > lim.caption_chars:
-                yield f(
-                    "CAPTION_TOO_LONG",
-                    f"{_n(n)} characters; with media attached Telegram allows {_n(lim.caption_chars)} "
-                    "in the caption. Shorten it, or post the text and the media as two rows.",
-                )
         n = counting.count_characters(text, network)
+        if network == "telegram" and post.media and lim.caption_chars and n > lim.caption_chars:
+            yield f(
+                "CAPTION_TOO_LONG",
+                f"{_n(n)} characters; with media attached Telegram allows {_n(lim.caption_chars)} "
+                "in the caption. Shorten it, or post the text and the media as two rows.",
+            )
         if n > limit:
             if lim.threading:
                 strict = ctx.strict
@@ -244,7 +241,7 @@ def check_text(post: Post, network: str, lim: NetworkLimits, ctx: RuleContext) -
                 f"{tags} hashtags; Instagram allows {cap}"
                 + (" (5 per post since December 2025; the API text says 30)" if cap == 5 else "")
                 + ". Remove some hashtags.",
-                hint="The cap is a setting (RuleContext.hashtag_cap); 30 follows the API documentation instead.",
+                hint="The cap is a setting (--hashtag-cap; RuleContext.hashtag_cap); 30 follows the API documentation instead.",
             )
         if lim.max_mentions is not None:
             mentions = counting.count_mentions(text)
@@ -633,7 +630,7 @@ def check_schedule(posts: list[Post], ctx: RuleContext) -> Iterator[Finding]:
                     f"this is post {ctx.daily_cap + 1} to {label} on {day:%Y-%m-%d} (UTC); the cap is "
                     f"{ctx.daily_cap} a day. Move some posts to another day.",
                     row=post.row, key=_time_key(post.row), platform=network, severity=WARNING,
-                    hint="The cap is a setting (RuleContext.daily_cap); networks throttle or flag accounts that post in bursts.",
+                    hint="The cap is a setting (--daily-cap; RuleContext.daily_cap); networks throttle or flag accounts that post in bursts.",
                 )
     yield from _check_connections(posts, ctx)
 

@@ -243,22 +243,25 @@ class MediaCache:
 
 # --- URLs ---------------------------------------------------------------------------------------
 
-_BLOCKED_SUFFIXES = (".local", ".internal", ".localhost", ".localdomain")
+_BLOCKED_SUFFIXES = (".local", ".internal", ".localhost", ".localdomain", ".lan", ".home.arpa")
 
 
 def check_url_syntax(url: str) -> tuple[str, str] | None:
     """Publora's ``mediaUrls`` rules (publora-api.md 3.1, 12.8) applied offline.
 
     Returns ``(code, reason)`` for the first rule broken, or None when the URL may be sent.
-    DNS is not resolved here (a public name pointing at a private address is caught by Publora).
+    ``reason`` reads after "the media URL ..." (``"uses port 8080; ..."``). The one place
+    these rules live: ``validate`` reports a sheet's URLs with it, the rules a library
+    user's posts. DNS is not resolved here (a public name pointing at a private address is
+    caught by Publora).
     """
     try:
         parts = urlsplit(url.strip())
         port = parts.port
     except ValueError as exc:
-        return "MEDIA_URL_INVALID", f"not a valid URL ({exc})"
-    if not parts.scheme or not parts.netloc:
-        return "MEDIA_URL_INVALID", "not a valid URL (it needs https:// and a host)"
+        return "MEDIA_URL_INVALID", f"is not a valid URL ({exc})"
+    if not parts.scheme:
+        return "MEDIA_URL_INVALID", "is not a valid URL (it needs https:// and a host)"
     if parts.scheme.lower() != "https":
         return "MEDIA_URL_PROTOCOL", f"uses {parts.scheme}://; Publora fetches media over https:// only"
     if parts.username is not None or parts.password is not None:
@@ -268,16 +271,15 @@ def check_url_syntax(url: str) -> tuple[str, str] | None:
     host = (parts.hostname or "").rstrip(".").lower()
     if not host:
         return "MEDIA_URL_INVALID", "has no host name"
+    blocked = f"points at {host}, a private or local address that Publora cannot reach"
     if host == "localhost" or host.endswith(_BLOCKED_SUFFIXES):
-        return "MEDIA_URL_BLOCKED_HOST", f"points at {host}, a local host Publora cannot reach"
+        return "MEDIA_URL_BLOCKED_HOST", blocked
     try:
         ip = ipaddress.ip_address(host)
     except ValueError:
-        if "." not in host:
-            return "MEDIA_URL_BLOCKED_HOST", f"points at {host}, which is not a public host name"
-        return None
-    if not ip.is_global:
-        return "MEDIA_URL_BLOCKED_HOST", f"points at {ip}, a private or reserved address"
+        return ("MEDIA_URL_BLOCKED_HOST", blocked) if "." not in host else None  # a bare intranet name
+    if not ip.is_global or ip.is_multicast:
+        return "MEDIA_URL_BLOCKED_HOST", blocked
     return None
 
 
