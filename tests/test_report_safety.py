@@ -217,6 +217,9 @@ def test_schedule_results_file_has_no_formula(clean_sandbox: Any, tmp_path: Path
     assert result.exit_code == 1, result.output  # the last row is skipped
     groups = [g["content"] for g in clean_sandbox.state.data["groups"].values()]
     assert sorted(groups) == sorted(p.replace("\r", "\n") + f" #{i}" for i, p in enumerate(PAYLOADS))
+    key = clean_sandbox.api_key.encode()
+    assert clean_sandbox.api_key not in result.output
+    assert all(key not in f.read_bytes() for f in tmp_path.rglob("*") if f.is_file())
     if suffix == ".xlsx":
         assert _formula_elements(out) == []
         wb = openpyxl.load_workbook(out)
