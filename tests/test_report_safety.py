@@ -231,3 +231,61 @@ def test_schedule_results_file_has_no_formula(clean_sandbox: Any, tmp_path: Path
         rows = assert_csv_safe(out)
         flat = {c for r in rows for c in r}
         assert "'=1+1 #0" in flat and "'@SUM(1,1) #7" in flat and "'=notes" in flat
+
+
+# --- the HTML report: sheet text is data, never markup ----------------------------------------------
+
+HTML_PAYLOADS: list[str] = [
+    "<script>alert('x')</script>",
+    '"><img src=x onerror=alert(1)>',
+    "</style><svg onload=alert(1)>",
+    "javascript:alert(1)",
+    "<a href='https://evil.example'>click</a>",
+]
+
+
+@pytest.mark.parametrize("command", ["validate", "schedule"])
+def test_html_report_escapes_sheet_text(clean_sandbox: Any, tmp_path: Path, runner: CliRunner, command: str) -> None:
+    """Every payload shows up as text; the page has no script, handler or outside link of its own."""
+    from html.parser import HTMLParser
+
+    sheet = tmp_path / "posts.csv"
+    with sheet.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["content", "platforms", "scheduled_time", "<b>notes</b>"])
+        for i, payload in enumerate(HTML_PAYLOADS):
+            w.writerow([f"{payload} #{i}", "twitter-1502345678901234567", f"2031-05-01 10:{i:02d}", payload])
+        w.writerow(["bad platform", "<script>alert(2)</script>", "2031-05-01 11:00", ""])
+    out = tmp_path / "report.html"
+    args = [command, str(sheet), "--report", str(out)]
+    if command == "schedule":
+        args += ["--base-url", clean_sandbox.base_url, "--yes", "--quiet", "--skip-invalid"]
+    result = runner.invoke(cli, args, env={"PUBLORA_API_KEY": clean_sandbox.api_key})
+    assert result.exit_code == 1, result.output
+    page = out.read_text(encoding="utf-8")
+
+    class Collect(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.tags: list[str] = []
+            self.attrs: list[tuple[str, str | None]] = []
+            self.text: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.tags.append(tag)
+            self.attrs += attrs
+
+        def handle_data(self, data: str) -> None:
+            self.text.append(data)
+
+    parsed = Collect()
+    parsed.feed(page)
+    assert "script" not in parsed.tags and "svg" not in parsed.tags
+    assert not [name for name, _ in parsed.attrs if name.startswith("on")], "an event handler attribute in the page"
+    # Links stay inside the page; images are embedded thumbnails.
+    links = [v or "" for n, v in parsed.attrs if n in ("href", "src")]
+    assert all(v.startswith(("#", "data:image/")) for v in links), [v[:60] for v in links if not v.startswith(("#", "data:image/"))]
+    text = "".join(parsed.text)
+    for i, payload in enumerate(HTML_PAYLOADS):
+        assert f"{payload} #{i}" in text, f"{payload!r} not shown as text"
+    assert clean_sandbox.api_key not in page
