@@ -58,11 +58,15 @@ class Batch:
         return list(self.media)
 
 
-def make_batch(folder: Path, rows: int, *, seed: int, media_every: int = 3, invalid: int = 0) -> Batch:
+def make_batch(
+    folder: Path, rows: int, *, seed: int, media_every: int = 3, invalid: int = 0, noisy_side: int = 0
+) -> Batch:
     """A sheet of ``rows`` posts to X and LinkedIn, every ``media_every``-th with 1-3 images.
 
     Each image is a distinct PNG so the order on the sandbox side can be checked by name and
     size. ``invalid`` rows (an unknown network) are added at seeded random places.
+    ``noisy_side`` > 0 makes each media row's first image that many pixels square of random
+    noise (about 3 bytes a pixel: 200 px is ~120 KB), so slow uploads take measurable time.
     """
     rng = random.Random(seed)
     media_dir = folder / "media"
@@ -78,7 +82,11 @@ def make_batch(folder: Path, rows: int, *, seed: int, media_every: int = 3, inva
         if i % media_every == 1:
             for k in range(1 + rng.randrange(3)):
                 name = f"p{i:04d}_{k}.png"
-                Image.new("RGB", (64 + 7 * k, 64), (i % 256, 40 * k, 90)).save(media_dir / name)
+                if noisy_side and k == 0:
+                    side = noisy_side
+                    Image.frombytes("RGB", (side, side), rng.randbytes(side * side * 3)).save(media_dir / name)
+                else:
+                    Image.new("RGB", (64 + 7 * k, 64), (i % 256, 40 * k, 90)).save(media_dir / name)
                 files.append((name, (media_dir / name).stat().st_size))
         platforms = f"{TWITTER};{LINKEDIN}"
         if i in bad_at:
@@ -172,6 +180,18 @@ def assert_no_secret(secret: str, folder: Path, *outputs: str) -> None:
 # --- crash ------------------------------------------------------------------------------------
 
 
+def _half_finished(batch: Batch, sandbox: SandboxServer) -> int:
+    """How many media rows the sandbox holds as a draft with fewer uploaded files than the row has."""
+    media = sandbox.state.data["media"]
+    count = 0
+    for content, groups in groups_by_content(sandbox).items():
+        files = batch.media.get(content) or []
+        uploaded = [m for m in groups[0]["media"] if media.get(m, {}).get("uploaded")]
+        if files and groups[0]["status"] == "draft" and len(uploaded) < len(files):
+            count += 1
+    return count
+
+
 def crash_and_resume(batch: Batch, sandbox: SandboxServer, *, kills: int, seed: int, rows: int) -> list[str]:
     """Kill ``schedule`` with SIGKILL ``kills`` times at seeded points, then run it to the end.
 
@@ -183,6 +203,7 @@ def crash_and_resume(batch: Batch, sandbox: SandboxServer, *, kills: int, seed: 
     targets = sorted(rng.sample(range(1, rows - 1), kills))
     outputs: list[str] = []
     killed = 0
+    half_done: list[int] = []
     for target in targets:
         proc = subprocess.Popen(
             schedule_cmd(batch, sandbox),
@@ -200,9 +221,15 @@ def crash_and_resume(batch: Batch, sandbox: SandboxServer, *, kills: int, seed: 
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             killed += 1
+            proc.wait(timeout=RUN_TIMEOUT)
+            half_done.append(_half_finished(batch, sandbox))
         out, err = proc.communicate(timeout=RUN_TIMEOUT)
         outputs += [out, err]
     assert killed >= kills - 1, f"only {killed} of {kills} runs were still running when killed"
+    if kills >= 10:
+        # The kills must also have cut rows in half (a draft holding some of its files), or
+        # the resume path was never exercised.
+        assert sum(half_done) >= 1, f"no kill left a media row half-finished: {half_done}"
     final = run_schedule(batch, sandbox)
     outputs += [final.stdout, final.stderr]
     assert final.returncode == 0, final.stdout + final.stderr
@@ -266,7 +293,7 @@ def _fault_suite(sandbox: SandboxServer, tmp_path: Path, *, rows: int, seed: int
     in that row's ``retries`` column) or made exactly one row fail: so the sum of the column plus
     the failed rows equals the sandbox's count of injected faults.
     """
-    batch = make_batch(tmp_path / "sheet", rows, seed=seed, invalid=2)
+    batch = make_batch(tmp_path / "sheet", rows, seed=seed, invalid=2, noisy_side=200)
     outputs: list[str] = []
     needed_retries: set[int] = set()
     for run_no in range(1, MAX_RUNS + 1):
