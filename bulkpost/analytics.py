@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .errors import APIError, AuthenticationError
-from .workspace import safe_cell
+from .report import safe_csv_value
 
 __all__ = [
     "ANALYTICS_NETWORKS",
@@ -243,7 +243,7 @@ def write_analytics_csv(stats: Iterable[PostStats], path: str | Path) -> Path:
         writer = csv.writer(fh)
         writer.writerow(columns)
         for item in items:
-            writer.writerow([safe_cell("" if item[c] is None else item[c]) for c in columns])
+            writer.writerow([safe_csv_value("" if item[c] is None else item[c]) for c in columns])
     tmp.replace(out)
     return out
 
