@@ -229,6 +229,21 @@ def _short_text(text: str, limit: int) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
+def _zone_name(when: datetime, fallback: str) -> str:
+    """The name of ``when``'s zone: its IANA name, or ``UTC+01:00`` for a time written with an offset."""
+    key = getattr(when.tzinfo, "key", None)
+    if key:
+        return str(key)
+    offset = when.utcoffset()
+    if offset is None:
+        return fallback
+    if not offset:
+        return "UTC"
+    sign, rest = ("-", -offset) if offset < timedelta(0) else ("+", offset)
+    hours, seconds = divmod(int(rest.total_seconds()), 3600)
+    return f"UTC{sign}{hours:02d}:{seconds // 60:02d}"
+
+
 def _local(post: Post) -> datetime | None:
     if post.local_time is not None:
         return post.local_time
@@ -279,9 +294,9 @@ class _Page:
     def in_zone(self, post: Post) -> datetime | None:
         """The post's time in the calendar's zone (rows in other zones are converted)."""
         when = _local(post)
-        if when is None or post.timezone == self.zone:
-            return when
-        try:
+        if when is None:
+            return None
+        try:  # also a row of the calendar's zone whose time was written with another offset
             return when.astimezone(ZoneInfo(self.zone))
         except Exception:
             return when
@@ -556,7 +571,7 @@ class _Page:
         number = post.row.number
         state = self.row_state(number)
         when = _local(post)
-        when_text = when.strftime("%a %d %b %Y, %H:%M") + f" {post.timezone}" if when else "no time"
+        when_text = when.strftime("%a %d %b %Y, %H:%M") + f" {_zone_name(when, post.timezone)}" if when else "no time"
         status_pill = f'<span class="status st-{_e(state)}">{_e(state.replace("_", " "))}</span>' if state else ""
         if post.status == "draft" and state != "draft":
             status_pill += '<span class="status st-draft">draft</span>'

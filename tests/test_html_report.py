@@ -8,7 +8,7 @@ import io
 import re
 import shutil
 import subprocess
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -330,6 +330,35 @@ def test_rows_in_other_zones_are_converted_to_the_calendar_zone(tmp_path: Path) 
 
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+def test_a_time_written_with_an_offset_is_placed_and_labelled_by_that_offset(tmp_path: Path) -> None:
+    # two rows in UTC make the calendar UTC; row 4 was written 10:00+01:00 (the timezone column
+    # empty, so the row's zone is the default UTC): it is 09:00 in the calendar, and its own
+    # label names the offset it was written with, not "UTC"
+    def utc_post(number: int, hour: int) -> Post:
+        when = datetime(2030, 6, 3, hour, 0, tzinfo=timezone.utc)
+        return Post(row=Row("w.csv", None, number, {}), content=f"row {number}", targets=[Target("twitter", None, "twitter")],
+                    scheduled_at=when, local_time=when, timezone="UTC")
+
+    written = datetime(2030, 6, 3, 10, 0, tzinfo=timezone(timedelta(hours=1)))
+    offset_row = Post(row=Row("w.csv", None, 4, {}), content="row 4", targets=[Target("linkedin", None, "linkedin")],
+                      scheduled_at=written.astimezone(timezone.utc), local_time=written, timezone="UTC")
+    page = render_html_report(Report(file="w.csv", rows=3, posts=[utc_post(2, 8), utc_post(3, 12), offset_row]))
+    assert "Calendar in UTC" in page
+    assert re.search(r'href="#row-4"[^>]*><span class="time">09:00</span>', page)
+    assert "Mon 03 Jun 2030, 10:00 UTC+01:00" in page
+    assert "Mon 03 Jun 2030, 08:00 UTC<" in page  # a UTC row keeps its plain label
+
+
+def test_sample_week_row_with_an_offset_is_not_labelled_utc(tmp_path: Path) -> None:
+    from bulkpost.validate import validate
+
+    page = render_html_report(validate(str(SAMPLES / "week.csv")))
+    # row 4 of the sample is 2031-03-04T10:00:00+01:00: 09:00 UTC, 10:00 in Berlin
+    assert "Tue 04 Mar 2031, 10:00 UTC+01:00" in page and "10:00 UTC<" not in page
+
+
 
 
 def test_validate_report_html_of_the_sample_week(tmp_path: Path) -> None:
