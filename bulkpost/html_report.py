@@ -447,11 +447,11 @@ class _Page:
             shown = _short_text(text, 24) if snippet else label  # in a network's lane the text says more
             return (
                 f'<a class="{cls} compact" href="#row-{number}" title="Row {number}: {_e(text)}">'
-                f"<b>{clock}</b> {_e(shown)}{mark}</a>"
+                f'<b>{clock}</b>{mark}<span class="ctxt" dir="auto">{_e(shown)}</span></a>'
             )
         return (
             f'<a class="{cls}" href="#row-{number}" title="Row {number} · {_e(display_name(network))}">'
-            f'<span class="time">{clock}</span>{mark}<span class="txt">{_e(text)}</span></a>'
+            f'<span class="time">{clock}</span>{mark}<span class="txt" dir="auto">{_e(text)}</span></a>'
         )
 
     def week_view(self, placed: list[tuple[Post, datetime]], first: date, last: date) -> str:
@@ -535,7 +535,7 @@ class _Page:
             hint = f'<div class="hint">{_e(f.hint)}</div>' if f.hint else ""
             rows.append(
                 f'<tr class="sev-{sev}"><td><span class="sev {sev}">{sev}</span></td><td class="nowrap">{place}</td>'
-                f'<td><code>{_e(f.code)}</code> {net}</td><td>{_e(f.message)}{hint}</td></tr>'
+                f'<td><code>{_e(f.code)}</code> {net}</td><td><span dir="auto">{_e(f.message)}</span>{hint}</td></tr>'
             )
         return (
             f'<section><h2>Findings <span class="count">{len(items)}</span></h2>'
@@ -562,7 +562,7 @@ class _Page:
         if not items:
             return ""
         lis = "".join(
-            f'<li class="{"e" if f.severity == ERROR else "w"}"><code>{_e(f.code)}</code> {_e(f.message)}</li>'
+            f'<li class="{"e" if f.severity == ERROR else "w"}"><code>{_e(f.code)}</code> <span dir="auto">{_e(f.message)}</span></li>'
             for f in items
         )
         return f'<ul class="rowfindings">{lis}</ul>'
@@ -600,15 +600,21 @@ class _Page:
         )
 
     def texts(self, post: Post) -> str:
-        out = [f'<div class="text">{_e(post.content) or "<span class=muted>(no text)</span>"}</div>']
+        # dir="auto": a right-to-left post reads right to left, and a stray bidi control in it
+        # cannot reorder anything outside its own box
+        out = [f'<div class="text" dir="auto">{_e(post.content) or "<span class=muted>(no text)</span>"}</div>']
         for network, variant in post.variants.items():
             if variant:
                 out.append(
                     f'<div class="variant net-{_e(network)}"><span class="pill net-{_e(network)}">'
-                    f'{_e(display_name(network))} text</span><div class="text">{_e(variant)}</div></div>'
+                    f'{_e(display_name(network))} text</span><div class="text" dir="auto">{_e(variant)}</div></div>'
                 )
+        if post.title:
+            out.append(f'<div class="variant"><span class="pill">title</span><div class="text" dir="auto">{_e(post.title)}</div></div>')
         if post.first_comment:
-            out.append(f'<div class="variant"><span class="pill">first comment</span><div class="text">{_e(post.first_comment)}</div></div>')
+            out.append(
+                f'<div class="variant"><span class="pill">first comment</span><div class="text" dir="auto">{_e(post.first_comment)}</div></div>'
+            )
         return "".join(out)
 
     def bars(self, post: Post) -> str:
@@ -732,8 +738,10 @@ code{font:12px/1.3 ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono"
 .chip{display:block;text-decoration:none;border-left:4px solid var(--net);background:color-mix(in srgb,var(--net) 9%,white);border-radius:6px;padding:4px 6px;font-size:12px;line-height:1.3;overflow:hidden}
 .chip:hover{background:color-mix(in srgb,var(--net) 18%,white)}
 .chip .time{font-weight:700;margin-right:5px;font-variant-numeric:tabular-nums}
-.chip .txt{color:#374151;display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}
-.chip.compact{display:flex;gap:4px;align-items:center;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;padding:2px 5px;font-size:11px}
+.chip .txt{color:#374151;overflow-wrap:anywhere;display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}
+.chip.compact{display:flex;gap:4px;align-items:center;white-space:nowrap;overflow:hidden;padding:2px 5px;font-size:11px}
+.chip.compact .ctxt{overflow:hidden;text-overflow:ellipsis;min-width:0}
+.chip.compact .mark{flex-shrink:0;margin-right:0}
 .chip.st-invalid,.chip.st-failed{outline:1.5px solid var(--bad);background:#fff1f1}
 .chip.st-skipped,.chip.st-not_attempted{outline:1.5px dashed var(--warn);background:#fffbeb}
 .chip.st-skipped .mark,.chip.st-not_attempted .mark{background:var(--warn)}

@@ -282,6 +282,26 @@ def console_messages(log: str) -> list[str]:
     return [line for line in log.splitlines() if ":CONSOLE" in line]
 
 
+def test_hostile_text_is_escaped_isolated_and_the_title_shown(tmp_path: Path) -> None:
+    rtl = "مرحبا بكم \u202eevil.exe"  # a right-to-left post with an unterminated override
+    xss = '"><img src=x onerror=alert(1)>'
+    post = _post(tmp_path, 2, rtl, ["youtube"], (2030, 6, 3, 9, 0))
+    post.title = f"<script>alert(1)</script>{xss}"
+    busy = [_post(tmp_path, n + 3, f"{xss} {n}", ["twitter"], (2030, 6, 4, 8, n)) for n in range(8)]
+    report = Report(file="w.csv", rows=9, posts=[post, *busy])
+    report.add([finding("TEXT_TOO_LONG", f"too long {xss}", row=busy[7].row, key="content", platform="twitter")])
+    page = render_html_report(report)
+    assert "<script>" not in page and "<img src=x" not in page
+    # user text sits in boxes that take their direction from the text and contain bidi controls
+    assert f'<div class="text" dir="auto">{html.escape(rtl)}</div>' in page
+    assert f'<span class="pill">title</span><div class="text" dir="auto">{html.escape(post.title)}</div>' in page
+    assert re.search(r'<td><span dir="auto">[^<]*' + re.escape(html.escape("too long " + xss)) + "</span>", page)
+    # a compact chip shows its "not scheduled" mark before the text, where the ellipsis cannot hide it
+    chip = re.search(r'<a class="chip net-twitter st-invalid compact"[^>]*>(.*?)</a>', page)
+    assert chip is not None
+    assert chip.group(1).index('class="mark"') < chip.group(1).index('class="ctxt"')
+
+
 def test_browser_check_catches_console_errors(tmp_path: Path) -> None:
     # the check below can fail: a page that fetches a remote image under our CSP is reported
     bad = tmp_path / "bad.html"
