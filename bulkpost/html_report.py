@@ -483,7 +483,13 @@ class _Page:
                     chips += f'<span class="more">+{len(items) - len(shown)} more (see the rows below)</span>'
                 cells.append(f'<div class="wk-cell{" wkend" if d.weekday() >= 5 else ""}">{chips}</div>')
         span = f"{days[0].strftime('%a %d %b %Y')} – {days[-1].strftime('%a %d %b %Y')}"
-        return f'<div class="muted sub">Week of {span}</div><div class="week">{head}{"".join(cells)}</div>'
+        # days without posts get half a column, so a batch on one or two days is not squeezed
+        busy = {d for n in lanes for d, items in lanes[n].items() if items}
+        widths = " ".join("minmax(0,1fr)" if d in busy else "minmax(0,.5fr)" for d in days)
+        return (
+            f'<div class="muted sub">Week of {span}</div>'
+            f'<div class="week" style="--days:{widths}">{head}{"".join(cells)}</div>'
+        )
 
     def month_views(self, placed: list[tuple[Post, datetime]], first: date, last: date) -> str:
         by_day: dict[date, list[tuple[datetime, Post, str]]] = defaultdict(list)
@@ -728,7 +734,7 @@ code{font:12px/1.3 ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono"
 .legendrow{display:flex;flex-wrap:wrap;gap:8px 16px;margin-top:14px}
 .legend{display:inline-flex;align-items:center;gap:6px;font-size:13px}
 .legend i,.wk-lane i{display:inline-block;width:10px;height:10px;border-radius:3px;background:var(--net)}
-.week{display:grid;grid-template-columns:118px repeat(7,minmax(0,1fr));border:1px solid var(--line);border-radius:10px;overflow:hidden}
+.week{display:grid;grid-template-columns:118px var(--days,repeat(7,minmax(0,1fr)));border:1px solid var(--line);border-radius:10px;overflow:hidden}
 .wk-corner,.wk-day{background:#f8fafc;border-bottom:1px solid var(--line);padding:8px 10px}
 .wk-day{border-left:1px solid var(--line);display:flex;gap:6px;align-items:baseline}
 .wk-day b{font-size:16px}.wkend{background:#fafafa}

@@ -132,7 +132,7 @@ def test_every_finding_links_to_its_row(tmp_path: Path) -> None:
 def test_week_calendar_places_posts_by_local_time(tmp_path: Path) -> None:
     page = render_html_report(week_report(tmp_path))
     assert "Week of Mon 03 Jun 2030 – Sun 09 Jun 2030" in page
-    week = page.split('<div class="week">', 1)[1].split("</section>", 1)[0]
+    week = page.split('<div class="week"', 1)[1].split("</section>", 1)[0]
     # 10 lanes (every network used), 7 day cells each
     assert len(re.findall(r'class="wk-lane', week)) == 10
     assert len(re.findall(r'class="wk-cell', week)) == 70
@@ -431,10 +431,17 @@ def test_schedule_report_html_has_the_run_results(tmp_path: Path) -> None:
     assert len(re.findall(r'<span class="status st-scheduled">scheduled</span>', page)) == 11
 
 
+def test_empty_days_get_narrow_columns_in_the_week_view(tmp_path: Path) -> None:
+    posts = [_post(tmp_path, 2, "monday", ["twitter"], (2030, 6, 3, 9, 0)), _post(tmp_path, 3, "thursday", ["linkedin"], (2030, 6, 6, 9, 0))]
+    page = render_html_report(Report(file="w.csv", rows=2, posts=posts))
+    full, half = "minmax(0,1fr)", "minmax(0,.5fr)"
+    assert f'<div class="week" style="--days:{full} {half} {half} {full} {half} {half} {half}">' in page
+
+
 def test_a_busy_day_is_capped_in_the_week_view(tmp_path: Path) -> None:
     posts = [_post(tmp_path, n + 2, f"post {n}", ["twitter"], (2030, 6, 3, 8 + n // 6, (n % 6) * 10)) for n in range(20)]
     page = render_html_report(Report(file="busy.csv", rows=20, posts=posts))
-    week = page.split('<div class="week">', 1)[1].split("</section>", 1)[0]
+    week = page.split('<div class="week"', 1)[1].split("</section>", 1)[0]
     assert week.count('class="chip net-twitter"') == 6  # full cards
     assert week.count('class="chip net-twitter compact"') == 10  # one-line chips with text
     assert "+4 more (see the rows below)" in week
