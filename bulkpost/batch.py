@@ -9,14 +9,16 @@ results file says are done when the journal does not know them, exit codes, and 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import APIError, APIStatusError, NotFoundError
 from .findings import finding
-from .journal import Journal, RowDecision
+from .journal import GroupEntry, Journal, RowDecision
+from .model import Row
 from .plan import Plan
+from .publora import PubloraClient
 from .results import PriorResult, ResultRecord
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     "fetch_connections",
     "guard_prior_results",
     "online_rule_context",
+    "records_from_journal",
     "validate_online",
     "refresh_status",
 ]
@@ -35,7 +38,7 @@ __all__ = [
 DONE_STATUSES = frozenset({"scheduled", "draft", "published", "partially_published"})
 
 
-def fetch_connections(client: Any, users: Iterable[str | None]) -> dict[str | None, list[Any]]:
+def fetch_connections(client: PubloraClient, users: Iterable[str | None]) -> dict[str | None, list[Any]]:
     """``platform-connections`` for the key's own user and every managed user a row names."""
     out: dict[str | None, list[Any]] = {None: list(client.platform_connections())}
     for user in sorted({u for u in users if u}):
@@ -45,27 +48,16 @@ def fetch_connections(client: Any, users: Iterable[str | None]) -> dict[str | No
 
 def connection_facts(connections: dict[str | None, list[Any]]) -> dict[str, dict[str, Any]]:
     """Per connection id, the facts the rules use, in Publora's JSON names
-    (``subscriptionType``, ``tokenStatus``, ``accessTokenExpiresAt``, ``tokenExpiresIn``)."""
-    names = {
-        "subscriptionType": "subscription_type",
-        "tokenStatus": "token_status",
-        "accessTokenExpiresAt": "access_token_expires_at",
-        "tokenExpiresIn": "token_expires_in",
-        "username": "username",
-        "displayName": "display_name",
-    }
-    facts: dict[str, dict[str, Any]] = {}
-    for conns in connections.values():
-        for c in conns:
-            if isinstance(c, dict):
-                pid = c.get("platformId")
-                values = {k: c.get(k) for k in names}
-            else:
-                pid = getattr(c, "platform_id", None)
-                values = {k: getattr(c, a, None) for k, a in names.items()}
-            if pid:
-                facts[str(pid)] = values
-    return facts
+    (``subscriptionType``, ``tokenStatus``, ``accessTokenExpiresAt``, ``tokenExpiresIn``):
+    :func:`bulkpost.rules.connection_facts` over every user's connections."""
+    from . import rules
+
+    body = [
+        c if isinstance(c, Mapping) else c.model_dump(by_alias=True, mode="json")
+        for conns in connections.values()
+        for c in conns
+    ]
+    return rules.connection_facts({"connections": body})
 
 
 def online_rule_context(
@@ -74,36 +66,33 @@ def online_rule_context(
     """A ``RuleContext`` with the account's connection facts and the live platform limits.
 
     Returns the context and notes for the user (the live table's date, how it differs from the
-    shipped snapshot, or why the snapshot is used). The live table needs the rules module's
-    ``Limits.from_response``; without it the snapshot rules apply.
+    shipped snapshot, or why the snapshot is used).
     """
     from . import rules
 
     kwargs: dict[str, Any] = {**rule_options, "strict": strict, "connections": connection_facts(connections)}
     notes: list[str] = []
-    limits_cls = getattr(rules, "Limits", None)
-    if limits_cls is not None and hasattr(limits_cls, "from_response"):
-        snapshot = rules.load_limits()
-        try:
-            live = limits_cls.from_response(client.platform_limits(), fallback=snapshot)
-        except APIError as exc:
-            notes.append(f"Could not read Publora's live platform limits ({exc.message}); validated with the shipped snapshot.")
-        else:
-            kwargs["limits"] = live
-            # Keys the live answer leaves out fall back to the snapshot, list order does not
-            # matter, and 0 vs absent (no minimum, no images) means the same: none of these is
-            # a difference worth telling.
-            changes = [
-                c
-                for c in rules.diff_limits(snapshot, live)
-                if c.new is not None
-                and not (c.old in (None, 0) and c.new in (None, 0))
-                and not (isinstance(c.old, list) and isinstance(c.new, list) and sorted(map(str, c.old)) == sorted(map(str, c.new)))
-            ]
-            note = f"Validated with Publora's live platform limits ({live.updated or 'undated'})"
-            if changes:
-                note += f"; {len(changes)} value(s) differ from the shipped snapshot (e.g. {changes[0]})"
-            notes.append(note + ".")
+    snapshot = rules.load_limits()
+    try:
+        live = rules.Limits.from_response(client.platform_limits(), fallback=snapshot)
+    except APIError as exc:
+        notes.append(f"Could not read Publora's live platform limits ({exc.message}); validated with the shipped snapshot.")
+    else:
+        kwargs["limits"] = live
+        # Keys the live answer leaves out fall back to the snapshot, list order does not
+        # matter, and 0 vs absent (no minimum, no images) means the same: none of these is
+        # a difference worth telling.
+        changes = [
+            c
+            for c in rules.diff_limits(snapshot, live)
+            if c.new is not None
+            and not (c.old in (None, 0) and c.new in (None, 0))
+            and not (isinstance(c.old, list) and isinstance(c.new, list) and sorted(map(str, c.old)) == sorted(map(str, c.new)))
+        ]
+        note = f"Validated with Publora's live platform limits ({live.updated or 'undated'})"
+        if changes:
+            note += f"; {len(changes)} value(s) differ from the shipped snapshot (e.g. {changes[0]})"
+        notes.append(note + ".")
     return rules.RuleContext(**kwargs), notes
 
 
@@ -163,6 +152,55 @@ def exit_code_for(records: dict[int, ResultRecord], stopped: bool) -> int:
     return 0 if all(r.status in DONE_STATUSES for r in records.values()) else 1
 
 
+def records_from_journal(rows: Iterable[Row], prior: dict[int, PriorResult], entries: list[GroupEntry]) -> dict[int, ResultRecord]:
+    """The result columns of a results file's ``rows`` from the journal, after ``status`` or ``cancel``.
+
+    A row keeps what the results file said (``prior``) until the journal knows more: Publora's
+    status from ``status`` (published, partially_published, failed, deleted, draft) or ``cancelled``
+    when every post group of the row was deleted by ``cancel``.
+    """
+    by_row: dict[int, list[GroupEntry]] = {}
+    for e in entries:
+        if e.post_group_id:
+            by_row.setdefault(e.row_number, []).append(e)
+    records: dict[int, ResultRecord] = {}
+    for row in rows:
+        p = prior.get(row.number)
+        sent = by_row.get(row.number, [])
+        es = [e for e in sent if e.state != "cancelled"]
+        remote = [e.remote_status for e in es if e.remote_status]
+        if sent and not es:
+            # Every post group of the row was deleted by `bulkpost cancel`: the old ids are history.
+            records[row.number] = ResultRecord("cancelled", [e.post_group_id or "" for e in sent], error="deleted by bulkpost cancel")
+            continue
+        if not es:
+            records[row.number] = ResultRecord(p.status if p else "not_attempted", list(p.post_group_ids) if p else [])
+            continue
+        errs = [x for e in es for x in ((e.remote_detail or {}).get("errors") or [])]
+        if "failed" in remote:
+            status = "failed"
+        elif "partially_published" in remote:
+            status = "partially_published"
+        elif remote and all(r == "published" for r in remote):
+            status = "published"
+        elif remote and all(r == "deleted" for r in remote):
+            status = "deleted"
+        elif "draft" in remote:
+            status = "draft"  # Publora says draft (e.g. demoted by a media change): it will not go out
+        else:
+            status = p.status if p else "scheduled"
+        demoted = bool(errs) and all(x.startswith("demoted to draft") for x in errs)
+        records[row.number] = ResultRecord(
+            status,
+            [e.post_group_id or "" for e in es],
+            min((e.effective_time for e in es if e.effective_time), default=None),
+            [w for e in es for w in e.warnings],
+            ("POST_DEMOTED" if demoted else "PUBLISH_FAILED") if errs else None,
+            "; ".join(errs) or None,
+        )
+    return records
+
+
 @dataclass(slots=True)
 class StatusOutcome:
     """One post group as Publora reports it now."""
@@ -174,11 +212,7 @@ class StatusOutcome:
     error: str | None = None
 
 
-def _a(obj: Any, name: str) -> Any:
-    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
-
-
-def refresh_status(client: Any, journal: Journal, *, with_logs: bool = True) -> list[StatusOutcome]:
+def refresh_status(client: PubloraClient, journal: Journal, *, with_logs: bool = True) -> list[StatusOutcome]:
     """Ask ``get-post`` about every post group of the batch and record the answers in the journal.
 
     Failed platform posts get the ``post-logs`` detail. A group deleted on Publora is ``deleted``.
@@ -197,26 +231,25 @@ def refresh_status(client: Any, journal: Journal, *, with_logs: bool = True) -> 
         except APIError as exc:
             out.append(StatusOutcome(e.row_number, e.post_group_id, "unknown", error=exc.message))
             continue
-        platforms = []
+        platforms: list[dict[str, Any]] = []
         errors = []
-        for p in _a(g, "posts") or []:
-            err = _a(p, "error")
+        for p in g.posts:
             item = {
-                "platform": _a(p, "platform"),
-                "platform_id": _a(p, "platform_id"),
-                "status": _a(p, "status"),
-                "posted_id": _a(p, "posted_id"),
-                "error_code": _a(err, "code") if err is not None else None,
-                "error": _a(err, "message") if err is not None else None,
+                "platform": p.platform,
+                "platform_id": p.platform_id,
+                "status": p.status,
+                "posted_id": p.posted_id,
+                "error_code": p.error.code if p.error is not None else None,
+                "error": p.error.message if p.error is not None else None,
             }
             platforms.append(item)
             if item["status"] == "failed":
                 errors.append(f"{item['platform']}: {item['error_code'] or ''} {item['error'] or ''}".strip())
-        status = str(_a(g, "status"))
+        status = g.status
         if with_logs and errors:
             try:
                 logs = cl.post_logs(e.post_group_id)
-                details = [f"{_a(x, 'platform') or 'group'} {_a(x, 'event')}: {_a(x, 'error')}" for x in logs if _a(x, "error")]
+                details = [f"{x.platform or 'group'} {x.event}: {x.error}" for x in logs if x.error]
                 if details:
                     errors.append("logs: " + "; ".join(details[-3:]))
             except APIError:
@@ -228,6 +261,8 @@ def refresh_status(client: Any, journal: Journal, *, with_logs: bool = True) -> 
 
 @dataclass(slots=True)
 class CancelOutcome:
+    """What ``cancel`` did with one post group of the batch."""
+
     row: int
     post_group_id: str
     outcome: str
@@ -235,7 +270,7 @@ class CancelOutcome:
     detail: str | None = None
 
 
-def cancel_batch(client: Any, journal: Journal) -> list[CancelOutcome]:
+def cancel_batch(client: PubloraClient, journal: Journal) -> list[CancelOutcome]:
     """Delete the batch's post groups that are not published yet, recording each in the journal."""
     out: list[CancelOutcome] = []
     for e in journal.entries():
@@ -243,7 +278,7 @@ def cancel_batch(client: Any, journal: Journal) -> list[CancelOutcome]:
             continue
         cl = client.with_options(user_id=e.user_id) if e.user_id else client
         try:
-            status = str(cl.get_post(e.post_group_id).status)
+            status = cl.get_post(e.post_group_id).status
         except NotFoundError:
             journal.update(e.id, state="cancelled", remote_status="deleted")
             out.append(CancelOutcome(e.row_number, e.post_group_id, "already gone"))

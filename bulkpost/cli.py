@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import sys
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -55,8 +56,8 @@ class BulkpostGroup(click.Group):
         try:
             return super().invoke(ctx)
         except BulkpostError as exc:
-            if _debug_enabled(ctx):
-                raise
+            if _debug_enabled(ctx):  # the traceback, and still the exit code of the error
+                traceback.print_exc(file=sys.stderr)
             raise CLIError(exc.message, exc.hint, exc.exit_code) from exc
         except BrokenPipeError:
             # `bulkpost validate ... | head`: the reader left. Point stdout at devnull so the
@@ -325,19 +326,17 @@ def _api_options(f: Any) -> Any:
     return f
 
 
-def _trial_accounts() -> dict[str, Any] | None:
+def _trial_accounts() -> dict[str, Any]:
     """One healthy account per network from the sandbox's built-in set, for ``--sandbox`` trials.
 
     The sandbox's full set has two X, LinkedIn and Facebook accounts (to exercise ambiguity);
     a user trying a sheet that says ``twitter`` means "my one X account", so the trial sandbox
-    has one of each. None (the sandbox's own set) if the built-in list is not available.
+    has one of each.
     """
     from datetime import datetime, timezone
 
-    try:
-        from .sandbox.data import builtin_connections
-    except ImportError:
-        return None
+    from .sandbox.data import builtin_connections
+
     seen: set[str] = set()
     chosen = []
     for conn in builtin_connections(datetime.now(timezone.utc)):
@@ -540,7 +539,7 @@ def schedule(
         identity = sheet_identity(sheet_path.resolve().with_name(original_sheet_name(sheet_path)), sheet.sheet)
         journal = Journal(jpath, identity=identity)
         try:
-            journal.bind_endpoint(_endpoint(client, sandbox))
+            journal.bind_endpoint(_endpoint(client, sandbox), record=not dry_run)
             users = {str(r.cells["user"].value).strip() for r in sheet.rows if "user" in r.cells and r.cells["user"].value}
             connections = fetch_connections(client, users)
             ctx, limit_notes = online_rule_context(
@@ -738,7 +737,7 @@ def status(
         click.echo(json.dumps([o.__dict__ if hasattr(o, "__dict__") else _slots(o) for o in outcomes], indent=2, default=str))
     else:
         for o in outcomes:
-            nets = ", ".join(f"{p['platform']} {p['status']}" for p in o.platforms)
+            nets = ", ".join(f"{p['platform']} {p['status']}" + (f" {p['posted_id']}" if p["posted_id"] else "") for p in o.platforms)
             click.echo(f"row {o.row}: {o.post_group_id} {o.status}" + (f" [{nets}]" if nets else "") + (f" {o.error}" if o.error else ""))
         if not outcomes:
             click.echo("No post groups in the journal yet.")
@@ -753,46 +752,15 @@ def _update_results_from_journal(
     sheet_path: Path, sheet_name: str | None, report_path: Path | None, entries: list[Any], *, quiet: bool = False
 ) -> None:
     """Rewrite the results file's status columns with what Publora reported."""
+    from .batch import records_from_journal
     from .load import load_sheet
-    from .results import ResultRecord, default_results_path, split_results_columns, write_results
+    from .results import default_results_path, split_results_columns, write_results
 
     out = report_path or default_results_path(sheet_path)
     if not out.exists() or out.suffix.lower() == ".json":
         return
     sheet = load_sheet(out, sheet=sheet_name)
-    prior = split_results_columns(sheet) or {}
-    by_row: dict[int, list[Any]] = {}
-    for e in entries:
-        if e.post_group_id and e.state != "cancelled":
-            by_row.setdefault(e.row_number, []).append(e)
-    records: dict[int, ResultRecord] = {}
-    for row in sheet.rows:
-        p = prior.get(row.number)
-        es = by_row.get(row.number, [])
-        remote = [e.remote_status for e in es if e.remote_status]
-        if not es:
-            records[row.number] = ResultRecord(p.status if p else "not_attempted", list(p.post_group_ids) if p else [])
-            continue
-        errs = [x for e in es for x in ((e.remote_detail or {}).get("errors") or [])]
-        if "failed" in remote:
-            status = "failed"
-        elif "partially_published" in remote:
-            status = "partially_published"
-        elif remote and all(r == "published" for r in remote):
-            status = "published"
-        elif "draft" in remote:
-            status = "draft"  # Publora says draft (e.g. demoted by a media change): it will not go out
-        else:
-            status = p.status if p else "scheduled"
-        demoted = bool(errs) and all(x.startswith("demoted to draft") for x in errs)
-        records[row.number] = ResultRecord(
-            status,
-            [e.post_group_id for e in es],
-            min((e.effective_time for e in es if e.effective_time), default=None),
-            [w for e in es for w in e.warnings],
-            ("POST_DEMOTED" if demoted else "PUBLISH_FAILED") if errs else None,
-            "; ".join(errs) or None,
-        )
+    records = records_from_journal(sheet.rows, split_results_columns(sheet) or {}, entries)
     write_results(out, sheet, records)
     if not quiet:
         click.echo(f"Results: {out}")
@@ -802,9 +770,18 @@ def _update_results_from_journal(
 @click.argument("sheet_path", metavar="SHEET", type=click.Path(dir_okay=False, path_type=Path))
 @_api_options
 @click.option("--journal", "journal_path", type=click.Path(dir_okay=False, path_type=Path), help="Where the journal lives.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), help="Results file to update.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
-def cancel(sheet_path: Path, sandbox: bool, base_url: str | None, user_id: str | None, journal_path: Path | None, yes: bool) -> None:
-    """Delete the batch's post groups that are not published yet (recorded in the journal)."""
+def cancel(
+    sheet_path: Path,
+    sandbox: bool,
+    base_url: str | None,
+    user_id: str | None,
+    journal_path: Path | None,
+    report_path: Path | None,
+    yes: bool,
+) -> None:
+    """Delete the batch's post groups that are not published yet (recorded in the journal and the results file)."""
     from .batch import cancel_batch
     from .errors import ConfigError
 
@@ -824,12 +801,14 @@ def cancel(sheet_path: Path, sandbox: bool, base_url: str | None, user_id: str |
             journal.bind_endpoint(_endpoint(client, sandbox))
             journal.lock()
             outcomes = cancel_batch(client, journal)
+        entries = journal.entries()
     finally:
         journal.close()
     for o in outcomes:
         click.echo(f"row {o.row}: {o.post_group_id} {o.outcome}" + (f" ({o.detail})" if o.detail else ""))
     deleted = sum(1 for o in outcomes if o.outcome == "deleted")
     click.echo(f"Deleted {deleted} post group(s).")
+    _update_results_from_journal(sheet_path, None, report_path, entries)
     if any(o.outcome == "error" for o in outcomes):
         sys.exit(1)
 

@@ -40,6 +40,7 @@ from .errors import (
     APIStatusError,
     AuthenticationError,
     ConflictError,
+    InvalidIdError,
     PlanLimitError,
     RateLimitError,
     ServerError,
@@ -208,20 +209,10 @@ class _Aborted(Exception):
     pass
 
 
-def _attr(obj: Any, *names: str) -> Any:
-    for n in names:
-        if isinstance(obj, dict):
-            if n in obj:
-                return obj[n]
-        elif hasattr(obj, n):
-            return getattr(obj, n)
-    return None
-
-
 def _warning_texts(items: Iterable[Any] | None) -> list[str]:
     out = []
     for w in items or []:
-        code, msg = _attr(w, "code"), _attr(w, "message")
+        code, msg = w.code, w.message
         out.append(f"{code}: {msg}" if code and msg else str(code or msg or w))
     return out
 
@@ -239,7 +230,7 @@ def _parse_time(value: Any) -> datetime | None:
 
 def _is_refusal(exc: APIError) -> bool:
     """True when Publora definitely did not act on the request (so a new key is safe)."""
-    if type(exc).__name__ == "InvalidIdError":  # refused locally, never sent
+    if isinstance(exc, InvalidIdError):  # refused locally, never sent
         return True
     if not isinstance(exc, APIStatusError):
         return False
@@ -621,9 +612,9 @@ class _Run:
             raise self.fail(sid, e, exc, attempt_field="create_attempt") from exc
         except APIError as exc:
             raise self.fail(sid, e, exc, attempt_field="create_attempt") from exc
-        pgid = _attr(res, "post_group_id", "postGroupId")
-        when = _attr(res, "scheduled_time", "scheduledTime")
-        warns = _warning_texts(_attr(res, "warnings"))
+        pgid = res.post_group_id
+        when = res.scheduled_time
+        warns = _warning_texts(res.warnings)
         with self._stop_lock:
             self.created += 1
         if mode == "upload":
@@ -659,19 +650,16 @@ class _Run:
         with self._adopt_lock:
             try:
                 for p in self.call(lambda: list(self._scan(client, since))):
-                    pid = _attr(p, "post_group_id", "postGroupId")
+                    pid = p.post_group_id
                     if not pid or pid in known:
                         continue
-                    if (_attr(p, "content") or "") != content:
+                    if (p.content or "") != content:
                         continue
-                    found = {
-                        str(_attr(t, "platform_id", "platformId") if not isinstance(t, str) else t)
-                        for t in (_attr(p, "platforms") or [])
-                    }
+                    found = {str(t.platform_id) for t in p.platforms}
                     if found != want:
                         continue
-                    status = _attr(p, "status")
-                    when = _attr(p, "scheduled_time", "scheduledTime")
+                    status = p.status
+                    when = p.scheduled_time
                     return str(pid), status if status in (SCHEDULED, DRAFT) else None, str(when) if when else None
             except APIError:
                 return None  # cannot look: fall back to the idempotent replay with the same key
@@ -707,7 +695,7 @@ class _Run:
     @staticmethod
     def _scan(client: Any, since: float) -> Iterable[Any]:
         for n, p in enumerate(client.list_posts(sort_by="createdAt", sort_order="desc")):
-            created = _parse_time(_attr(p, "created_at", "createdAt"))
+            created = _parse_time(p.created_at)
             if created is not None and created.timestamp() < since:
                 return
             if n >= RECONCILE_MAX_POSTS:
@@ -785,8 +773,8 @@ class _Run:
             target = self.call(client.get_upload_url, post_group_id=e.post_group_id, file_name=m.file_name, content_type=ctype)
         except APIError as exc:
             raise self.fail(sid, e, exc, attempt_field="schedule_attempt") from exc
-        media_id = _attr(target, "media_id", "mediaId")
-        j.upload_set(e.id, m.index, media_id=media_id, upload_url=_attr(target, "upload_url", "uploadUrl"), requested_at=time.time(), state="requested")
+        media_id = target.media_id
+        j.upload_set(e.id, m.index, media_id=media_id, upload_url=target.upload_url, requested_at=time.time(), state="requested")
         j.step_finished(sid, e.id, "ok", {"media_id": media_id})
 
     def put(self, e: GroupEntry, m: PlannedMedia, url: str, path: Path, ctype: str, client: Any) -> None:
@@ -837,8 +825,8 @@ class _Run:
             raise self.fail(sid, e, exc, attempt_field="schedule_attempt") from exc
         self.journal.step_finished(sid, e.id, "ok")
         known = {u.media_id for u in e.uploads if u.media_id}
-        for item in _attr(group, "media") or []:
-            mid = _attr(item, "media_id", "mediaId")
+        for item in group.media:
+            mid = item.media_id
             if mid and mid not in known:
                 self.delete_media(e, None, str(mid), client)
 
@@ -849,8 +837,8 @@ class _Run:
                 remote = self.call(client.get_post, e.post_group_id)
             except APIError:
                 remote = None
-            if remote is not None and _attr(remote, "status") == SCHEDULED:
-                when = _attr(remote, "scheduled_time", "scheduledTime")
+            if remote is not None and remote.status == SCHEDULED:
+                when = remote.scheduled_time
                 j.close_open_steps(e.id, "answer lost")
                 sid = j.step_started(e.id, "reconcile:schedule")
                 j.step_finished(sid, e.id, "adopted", {"how": "get-post"}, state="done", result_status=SCHEDULED, effective_time=str(when) if when else g.scheduled_time, error=None, error_code=None, outcome_unknown=False)
@@ -864,8 +852,8 @@ class _Run:
             raise
         except APIError as exc:
             raise self.fail(sid, e, exc, attempt_field="schedule_attempt") from exc
-        when = _attr(res, "scheduled_time", "scheduledTime")
-        warns = e.warnings + _warning_texts(_attr(res, "warnings"))
+        when = res.scheduled_time
+        warns = e.warnings + _warning_texts(res.warnings)
         j.step_finished(
             sid,
             e.id,
@@ -941,7 +929,7 @@ class _Run:
                 f = self.fail(sid, o, exc, attempt_field="schedule_attempt", keep_state=True)
                 outcomes.append(GroupOutcome(g.index, FAILED, o.post_group_id, None, g.targets, [], f.code, f.message))
                 continue
-            when = _attr(res, "scheduled_time", "scheduledTime")
+            when = res.scheduled_time
             self.journal.step_finished(
                 sid,
                 o.id,
@@ -950,7 +938,7 @@ class _Run:
                 state="done",
                 result_status=g.status,
                 effective_time=str(when) if when else None,
-                warnings=_warning_texts(_attr(res, "warnings")),
+                warnings=_warning_texts(res.warnings),
                 error=None,
                 error_code=None,
                 outcome_unknown=False,
@@ -973,8 +961,8 @@ class _Run:
         except APIError as exc:
             raise self.fail(sid, o, exc, attempt_field="schedule_attempt", keep_state=True) from exc
         self.journal.step_finished(sid, o.id, "ok")
-        for item in _attr(remote, "media") or []:
-            mid = _attr(item, "media_id", "mediaId")
+        for item in remote.media:
+            mid = item.media_id
             if mid:
                 self.delete_media(o, None, str(mid), client)
         self.journal.reset_uploads(o.id, mode="upload")

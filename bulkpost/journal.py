@@ -118,9 +118,6 @@ CREATE TABLE IF NOT EXISTS steps (
 );
 """
 
-#: States in which a group needs nothing more.
-FINAL_STATES = frozenset({"done", "cancelled"})
-
 
 class JournalLockedError(ConfigError):
     """Another ``bulkpost schedule`` is running on the same journal."""
@@ -195,10 +192,6 @@ class GroupEntry:
     remote_status: str | None
     remote_detail: dict[str, Any] | None
     uploads: list[UploadEntry] = field(default_factory=list)
-
-    @property
-    def is_final(self) -> bool:
-        return self.state in FINAL_STATES
 
     @property
     def unknown_create(self) -> bool:
@@ -288,15 +281,17 @@ class Journal:
         with self._tx() as db:
             db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
 
-    def bind_endpoint(self, endpoint: str) -> None:
+    def bind_endpoint(self, endpoint: str, *, record: bool = True) -> None:
         """Tie the journal to the API it records (base URL, or ``sandbox``); refuse another one.
 
         A journal says which rows exist *somewhere*; read against another Publora (the sandbox,
-        another base URL) it would skip rows that were never sent there.
+        another base URL) it would skip rows that were never sent there. ``record=False`` (a dry
+        run, which sends nothing) only checks: it leaves an unbound journal unbound.
         """
         stored = self.meta("endpoint")
         if stored is None:
-            self.set_meta("endpoint", endpoint)
+            if record:
+                self.set_meta("endpoint", endpoint)
         elif stored != endpoint:
             raise ConfigError(
                 f"the journal {self.path} records a batch sent to {stored}, not to {endpoint}",
@@ -547,22 +542,20 @@ class Journal:
     def rekey(self, group_id: int, group: PostGroupPlan) -> None:
         """Point an entry at a planned group's new content (after ``--update-changed`` updated it)."""
         with self._tx() as db:
-            db.execute(
-                """UPDATE groups SET row_hash = ?, occurrence = ?, group_index = ?, row_number = ?, group_hash = ?,
-                       targets = ?, content = ?, want_status = ?, scheduled_time = ?, media_hash = ?, updated_at = ?
-                   WHERE id = ?""",
-                (
-                    group.row_hash,
-                    group.occurrence,
-                    group.index,
-                    group.row_number,
-                    group.group_hash,
-                    json.dumps(group.targets),
-                    group.content,
-                    group.status,
-                    group.scheduled_time,
-                    group.media_hash,
-                    _now(),
-                    group_id,
-                ),
+            self._set(
+                db,
+                group_id,
+                {
+                    "row_hash": group.row_hash,
+                    "occurrence": group.occurrence,
+                    "group_index": group.index,
+                    "row_number": group.row_number,
+                    "group_hash": group.group_hash,
+                    "targets": group.targets,
+                    "content": group.content,
+                    "want_status": group.status,
+                    "scheduled_time": group.scheduled_time,
+                    "media_count": len(group.media),
+                    "media_hash": group.media_hash,
+                },
             )

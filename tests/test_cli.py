@@ -206,13 +206,6 @@ def test_unreadable_input_in_a_real_process_prints_no_traceback(tmp_path: Path) 
         assert "Traceback" not in proc.stderr and proc.stdout == ""
 
 
-def test_debug_shows_the_exception(tmp_path: Path) -> None:
-    from bulkpost import InputError
-
-    result = CliRunner().invoke(cli, ["--debug", "validate", str(tmp_path / "missing.csv")])
-    assert isinstance(result.exception, InputError)
-
-
 def test_template_command(tmp_path: Path) -> None:
     for name in ("t.csv", "t.xlsx"):
         p = tmp_path / name
@@ -283,3 +276,13 @@ def test_rule_settings_reach_the_rules(tmp_path) -> None:  # type: ignore[no-unt
     assert "TOO_MANY_HASHTAGS" in default and "CONTENT_TOO_LONG" in default
     relaxed = codes("--hashtag-cap", "30", "--mastodon-limit", "1000")
     assert "TOO_MANY_HASHTAGS" not in relaxed and "CONTENT_TOO_LONG" not in relaxed
+
+
+def test_debug_shows_the_traceback_and_keeps_the_exit_code(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    sheet = tmp_path / "noheader.csv"
+    sheet.write_text("a,b\n1,2\n")
+    plain = CliRunner().invoke(cli, ["validate", str(sheet)])
+    debug = CliRunner().invoke(cli, ["--debug", "validate", str(sheet)])
+    assert plain.exit_code == debug.exit_code == 2
+    assert "Traceback" not in plain.output
+    assert "Traceback (most recent call last)" in debug.output and "InputError" in debug.output

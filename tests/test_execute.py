@@ -395,8 +395,37 @@ def test_update_changed_replaces_media_in_order(clean_sandbox: Any, tmp_path: Pa
     (g,) = groups(clean_sandbox)
     assert (g["content"], g["status"]) == ("Pictures, new selection", "scheduled")
     assert len(clean_sandbox.control.state()["media"]) == 2  # the old files are gone
+    with Journal(default_journal_path(sheet)) as journal:
+        (entry,) = journal.entries()
+    assert (entry.content, entry.media_count) == ("Pictures, new selection", 2)
     again, _ = run(clean_sandbox, sheet)
     assert again.rows[0].decision == "done"
+
+
+def test_media_url_rate_limit_falls_back_to_download_and_upload(clean_sandbox: Any, tmp_path: Path) -> None:
+    """Publora's 60 URLs/hour are already used up (429 MEDIA_URL_RATE_LIMITED): the row's URLs
+    are downloaded and uploaded instead, in sheet order."""
+    with PubloraClient(clean_sandbox.api_key, base_url=clean_sandbox.base_url) as client:
+        for batch in range(6):  # at most 10 URLs per request
+            urls = [f"https://cdn.example.com/{batch}-{i}.jpg" for i in range(10)]
+            client.create_post(content=f"Used up the window {batch}", platforms=[LINKEDIN], media_urls=urls)
+    rows = [{"content": "Pictures by URL", "platforms": LINKEDIN, "scheduled_time": "2031-04-24T10:00:00Z",
+             "media": "https://cdn.example.com/b.jpg; https://cdn.example.com/a.jpg"}]
+    sheet = write_sheet(tmp_path, rows)
+    fetched: list[str] = []
+
+    def fetch(url: str, dest: Path) -> str | None:
+        fetched.append(url)
+        shutil.copyfile(ROOT / "samples" / "media" / "carousel-1.jpg", dest)
+        return "image/jpeg"
+
+    results, plan = run(clean_sandbox, sheet, fetch=fetch)
+    assert plan.rows[0].groups[0].media_mode == "urls"  # within this run's own budget
+    assert results.rows[0].status == "scheduled", results.rows[0].error
+    assert fetched == ["https://cdn.example.com/b.jpg", "https://cdn.example.com/a.jpg"]
+    (pid,) = results.rows[0].post_group_ids
+    assert media_names(clean_sandbox, pid) == ["b.jpg", "a.jpg"]
+    assert len([g for g in groups(clean_sandbox) if g["content"] == "Pictures by URL"]) == 1
 
 
 def test_update_changed_refuses_a_different_split(clean_sandbox: Any, tmp_path: Path) -> None:

@@ -232,6 +232,28 @@ def test_connections_status_and_cancel(clean_sandbox: Any, tmp_path: Path) -> No
     assert len(groups(clean_sandbox)) == 2
 
 
+def test_cancelled_rows_read_cancelled_in_the_results_file(clean_sandbox: Any, tmp_path: Path) -> None:
+    sheet = write_sheet(tmp_path, text_rows(2))
+    results = tmp_path / "batch.results.csv"
+    assert invoke(clean_sandbox, "schedule", str(sheet), "--base-url", clean_sandbox.base_url, "--yes").exit_code == 0
+    ids = [r["post_group_ids"] for r in read_results(results)]
+    res = invoke(clean_sandbox, "cancel", str(sheet), "--base-url", clean_sandbox.base_url, "--yes")
+    assert res.exit_code == 0, res.output
+    # The results file no longer claims the deleted post groups are scheduled, after cancel and after status.
+    for command in ("cancel", "status"):
+        if command == "status":
+            assert invoke(clean_sandbox, "status", str(sheet), "--base-url", clean_sandbox.base_url).exit_code == 0
+        rows = read_results(results)
+        assert [r["result_status"] for r in rows] == ["cancelled", "cancelled"], command
+        assert [r["post_group_ids"] for r in rows] == ids
+        assert all(r["error"] == "deleted by bulkpost cancel" for r in rows)
+    # Fed back, the cancelled rows are sent again.
+    res = invoke(clean_sandbox, "schedule", str(results), "--base-url", clean_sandbox.base_url, "--yes")
+    assert res.exit_code == 0, res.output
+    assert len(groups(clean_sandbox)) == 2
+    assert [r["result_status"] for r in read_results(results)] == ["scheduled", "scheduled"]
+
+
 @pytest.mark.parametrize("name", ["week.csv", "week.xlsx"])
 def test_sample_week_in_the_sandbox(tmp_path: Path, name: str) -> None:
     args = ["schedule", str(ROOT / "samples" / name), "--sandbox", "--yes", "--journal", str(tmp_path / "j.journal.sqlite")]
@@ -257,6 +279,25 @@ def test_journal_is_bound_to_its_destination(clean_sandbox: Any, tmp_path: Path)
     assert res.exit_code == 0, res.output
     assert (tmp_path / ".bulkpost" / "batch.csv.sandbox.journal.sqlite").exists()
     assert "1 new, 0 to resume, 0 already done" in res.output
+
+
+def test_a_dry_run_does_not_bind_the_journal_to_its_destination(clean_sandbox: Any, tmp_path: Path) -> None:
+    """A dry run sends nothing, so trying a sheet against one Publora leaves it free for another."""
+    from bulkpost.sandbox import run_sandbox
+
+    sheet = write_sheet(tmp_path, text_rows(1))
+    with run_sandbox() as trial:
+        res = CliRunner().invoke(
+            cli, ["schedule", str(sheet), "--base-url", trial.base_url, "--dry-run"], env={"PUBLORA_API_KEY": trial.api_key}
+        )
+        assert res.exit_code == 0, res.output
+        assert trial.control.state()["groups"] == {}
+    res = invoke(clean_sandbox, "schedule", str(sheet), "--base-url", clean_sandbox.base_url, "--yes")
+    assert res.exit_code == 0, res.output
+    assert len(groups(clean_sandbox)) == 1
+    # The real run did bind it: a dry run against another destination is now refused.
+    res = invoke(clean_sandbox, "schedule", str(sheet), "--base-url", clean_sandbox.root_url + "/other/api/v1", "--dry-run")
+    assert res.exit_code == 2 and "records a batch sent to " + clean_sandbox.base_url in res.output
 
 
 def test_validate_online_uses_connections_and_live_limits(clean_sandbox: Any, tmp_path: Path) -> None:
@@ -320,3 +361,39 @@ def test_cli_resolves_names_per_managed_user(clean_sandbox: Any, tmp_path: Path)
     assert res.exit_code == 0, res.output
     (g,) = groups(clean_sandbox)
     assert g["userId"] == user_id and sorted(g["platforms"]) == ["bluesky-did:plc:client42", "linkedin-Cl13ntPr0f"]
+
+
+def test_connection_facts_from_client_models(clean_sandbox: Any) -> None:
+    """The rules get each connection's facts in Publora's JSON names, from the client's models."""
+    from bulkpost import PubloraClient
+    from bulkpost.batch import connection_facts, fetch_connections
+
+    with PubloraClient(clean_sandbox.api_key, base_url=clean_sandbox.base_url) as client:
+        facts = connection_facts(fetch_connections(client, set()))
+    assert facts["twitter-1600000000000000001"]["subscriptionType"] == "Premium"
+    assert facts[X]["subscriptionType"] is None
+    assert facts["tiktok-7123456789"]["tokenStatus"] == "expiring_soon"
+    assert facts["facebook-998877665544"]["tokenStatus"] == "expired"
+    assert isinstance(facts["linkedin-Tz9W5i6ZYG"]["accessTokenExpiresAt"], str)
+
+
+def test_status_shows_posted_ids_and_failures_with_logs(clean_sandbox: Any, tmp_path: Path) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    when = (datetime.now(timezone.utc) + timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:00Z")
+    sheet = write_sheet(
+        tmp_path,
+        [
+            {"content": "Goes out", "platforms": MASTODON, "scheduled_time": when},
+            {"content": "Meets an expired token", "platforms": "facebook-998877665544", "scheduled_time": when},
+        ],
+    )
+    assert invoke(clean_sandbox, "schedule", str(sheet), "--base-url", clean_sandbox.base_url, "--yes").exit_code == 0
+    clean_sandbox.control.advance_clock(3600)
+    res = invoke(clean_sandbox, "status", str(sheet), "--base-url", clean_sandbox.base_url)
+    assert res.exit_code == 0, res.output
+    posted = [g for g in groups(clean_sandbox) if g["content"] == "Goes out"][0]["posts"][0]["postedId"]
+    assert posted and f"[mastodon published {posted}]" in res.output
+    assert "facebook failed] facebook: PLATFORM_AUTH_EXPIRED" in res.output and "logs: facebook publish_failed" in res.output
+    rows = read_results(tmp_path / "batch.results.csv")
+    assert [(r["result_status"], r["error_code"]) for r in rows] == [("published", ""), ("failed", "PUBLISH_FAILED")]

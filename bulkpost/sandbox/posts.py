@@ -123,6 +123,23 @@ def create_post(state: SandboxState, hooks: Webhooks, ctx: Ctx) -> Answer:
     return 200, answer
 
 
+def _group_or_404(state: SandboxState, ctx: Ctx, gid: str) -> dict[str, Any]:
+    """The acting user's post group ``gid``; an unknown one answers 404."""
+    group = group_for(state, ctx, gid)
+    if group is None:
+        fail(404, "Post group not found")
+    return group
+
+
+def _path_group(state: SandboxState, ctx: Ctx, malformed: str) -> tuple[str, dict[str, Any]]:
+    """The path's ``:postGroupId`` and its group. A malformed id answers 500 with ``malformed``
+    (Publora's ObjectId cast fails inside the handler), an unknown one 404."""
+    gid = ctx.params["postGroupId"]
+    if not is_object_id(gid):
+        fail(500, malformed)
+    return gid, _group_or_404(state, ctx, gid)
+
+
 def _check_editable(group: dict[str, Any]) -> None:
     if group["status"] not in EDITABLE:
         fail(400, f"Cannot update post: post is currently in {group['status']} status", "POST_NOT_EDITABLE")
@@ -133,12 +150,7 @@ def _check_editable(group: dict[str, Any]) -> None:
 
 def update_post(state: SandboxState, hooks: Webhooks, ctx: Ctx) -> Answer:
     """``PUT /update-post/:postGroupId``: patch a draft or scheduled group."""
-    gid = ctx.params["postGroupId"]
-    if not is_object_id(gid):
-        fail(500, "Failed to update post")
-    group = group_for(state, ctx, gid)
-    if group is None:
-        fail(404, "Post group not found")
+    gid, group = _path_group(state, ctx, "Failed to update post")
     body = _body(ctx)
     status_value = body.get("status") or None  # falsy "" / null / 0 count as absent
     present = {k for k in UPDATE_FIELDS if k in body} - ({"status"} if status_value is None else set())
@@ -243,12 +255,7 @@ def _update_answer(group: dict[str, Any], warnings: list[dict[str, Any]], messag
 
 def get_post(state: SandboxState, hooks: Webhooks, ctx: Ctx) -> Answer:
     """``GET /get-post/:postGroupId``."""
-    gid = ctx.params["postGroupId"]
-    if not is_object_id(gid):
-        fail(500, "Failed to fetch post group")
-    group = group_for(state, ctx, gid)
-    if group is None:
-        fail(404, "Post group not found")
+    _, group = _path_group(state, ctx, "Failed to fetch post group")
     return 200, group_view(state, group)
 
 
@@ -314,12 +321,7 @@ def list_posts(state: SandboxState, hooks: Webhooks, ctx: Ctx) -> Answer:
 
 def delete_post(state: SandboxState, hooks: Webhooks, ctx: Ctx) -> Answer:
     """``DELETE /delete-post/:postGroupId``: any status; removes platform posts, media, logs."""
-    gid = ctx.params["postGroupId"]
-    if not is_object_id(gid):
-        fail(500, "Failed to delete post group")
-    group = group_for(state, ctx, gid)
-    if group is None:
-        fail(404, "Post group not found")
+    gid, group = _path_group(state, ctx, "Failed to delete post group")
     for mid in group["media"]:
         state.data["media"].pop(mid, None)
         media_path(state, mid).unlink(missing_ok=True)
@@ -330,11 +332,7 @@ def delete_post(state: SandboxState, hooks: Webhooks, ctx: Ctx) -> Answer:
 
 def post_logs(state: SandboxState, hooks: Webhooks, ctx: Ctx) -> Answer:
     """``GET /post-logs/:postGroupId``: the first 100 entries, oldest first."""
-    gid = ctx.params["postGroupId"]
-    if not is_object_id(gid):
-        fail(500, "Failed to get post logs")
-    if group_for(state, ctx, gid) is None:
-        fail(404, "Post group not found")
+    gid, _ = _path_group(state, ctx, "Failed to get post logs")
     logs = [log for log in state.data["logs"] if log["postGroupId"] == gid][:100]
     return 200, {"success": True, "logs": logs}
 
@@ -431,9 +429,7 @@ def attach_media(state: SandboxState, hooks: Webhooks, ctx: Ctx) -> Answer:
     if set(file) - {"download_url", "file_id", "mime_type", "file_name"} or not isinstance(
             file.get("download_url"), str) or not isinstance(file.get("file_id"), str):
         fail(400, "file.download_url and file.file_id are required strings", "INVALID_MEDIA_FILE")
-    group = group_for(state, ctx, gid)
-    if group is None:
-        fail(404, "Post group not found")
+    group = _group_or_404(state, ctx, gid)
     _check_editable(group)
     name = body.get("fileName") or file.get("file_name")
     records = ingest_urls(state, ctx, [file["download_url"]], mime_hint=file.get("mime_type"),
@@ -494,9 +490,7 @@ def _upload_side_file(state: SandboxState, ctx: Ctx, field_name: str, what: str)
         fail(400, "postGroupId is required")
     if not is_object_id(gid):
         fail(400, "Invalid postGroupId")
-    group = group_for(state, ctx, gid)
-    if group is None:
-        fail(404, "Post group not found")
+    group = _group_or_404(state, ctx, gid)
     if upload is None:
         fail(400, f"{field_name} file is required")
     if group["status"] not in EDITABLE:
