@@ -20,10 +20,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from .errors import APIError, AuthenticationError
-from .workspace import safe_cell
+from .errors import APIError, AuthenticationError, InputError
+from .report import safe_csv_value
 
 __all__ = [
     "ANALYTICS_NETWORKS",
@@ -128,7 +128,6 @@ def collect_analytics(
     groups: Iterable[BatchGroup],
     *,
     now: datetime | None = None,
-    progress: Callable[[PostStats], None] | None = None,
 ) -> list[PostStats]:
     """Fetch the statistics of every published platform post of ``groups``.
 
@@ -175,9 +174,6 @@ def collect_analytics(
         acting = client.with_options(user_id=user_id) if user_id else client
         for start in range(0, len(pending), _BATCH):
             _fediverse(acting, pending[start : start + _BATCH], stamp)
-    if progress is not None:
-        for stats in out:
-            progress(stats)
     return out
 
 
@@ -220,17 +216,26 @@ def _fediverse(client: Any, batch: list[PostStats], stamp: str) -> None:
         s.fetched_at = stamp
 
 
-def row_totals(stats: Iterable[PostStats]) -> dict[int, dict[str, int]]:
-    """Per sheet row, each metric summed over its networks (metrics no network gave are left out)."""
-    totals: dict[int, dict[str, int]] = {}
+_K = TypeVar("_K")
+
+
+def _totals(stats: Iterable[PostStats], key: Callable[[PostStats], _K | None]) -> dict[_K, dict[str, int]]:
+    """Each metric summed per ``key(stats)`` (None: left out); metrics nobody gave are left out."""
+    totals: dict[_K, dict[str, int]] = {}
     for s in stats:
-        if s.row is None:
+        k = key(s)
+        if k is None:
             continue
         for name, value in s.metrics.items():
             if value is not None:
-                row = totals.setdefault(s.row, {})
-                row[name] = row.get(name, 0) + value
+                bucket = totals.setdefault(k, {})
+                bucket[name] = bucket.get(name, 0) + value
     return totals
+
+
+def row_totals(stats: Iterable[PostStats]) -> dict[int, dict[str, int]]:
+    """Per sheet row, each metric summed over its networks (metrics no network gave are left out)."""
+    return _totals(stats, lambda s: s.row)
 
 
 def write_analytics_csv(stats: Iterable[PostStats], path: str | Path) -> Path:
@@ -243,19 +248,9 @@ def write_analytics_csv(stats: Iterable[PostStats], path: str | Path) -> Path:
         writer = csv.writer(fh)
         writer.writerow(columns)
         for item in items:
-            writer.writerow([safe_cell("" if item[c] is None else item[c]) for c in columns])
+            writer.writerow([safe_csv_value("" if item[c] is None else item[c]) for c in columns])
     tmp.replace(out)
     return out
-
-
-def _group_totals(stats: Iterable[PostStats]) -> dict[str, dict[str, int]]:
-    totals: dict[str, dict[str, int]] = {}
-    for s in stats:
-        for name, value in s.metrics.items():
-            if value is not None:
-                group = totals.setdefault(s.post_group_id, {})
-                group[name] = group.get(name, 0) + value
-    return totals
 
 
 def annotate_results(path: str | Path, stats: Iterable[PostStats], *, fetched_at: str | None = None) -> list[str]:
@@ -268,7 +263,7 @@ def annotate_results(path: str | Path, stats: Iterable[PostStats], *, fetched_at
     """
     p = Path(path)
     items = list(stats)
-    by_group = _group_totals(items)
+    by_group = _totals(items, lambda s: s.post_group_id)
     names = [m for m in METRICS if any(m in g for g in by_group.values())]
     columns = [*names, "analytics_fetched_at"]
     stamp = fetched_at or next((s.fetched_at for s in items if s.fetched_at), None) or ""
@@ -301,8 +296,6 @@ def _place(header: list[str], columns: list[str]) -> list[int]:
 def _ids_column(header: list[str], path: Path) -> int:
     normalised = [re.sub(r"[\s\-]", "", h).lower() for h in header]
     if "post_group_ids" not in normalised:
-        from .errors import InputError
-
         raise InputError(f"{path.name} has no post_group_ids column", hint="Give the results file that `bulkpost schedule` wrote.")
     return normalised.index("post_group_ids")
 
@@ -313,8 +306,6 @@ def _annotate_csv(p: Path, columns: list[str], values_for: Callable[[Any], list[
     delimiter = max((",", ";", "\t"), key=first.count)
     records = list(csv.reader(io.StringIO(raw, newline=""), delimiter=delimiter))
     if not records:
-        from .errors import InputError
-
         raise InputError(f"{p.name} is empty", hint="Give the results file that `bulkpost schedule` wrote.")
     header = records[0]
     ids_at = _ids_column(header, p)

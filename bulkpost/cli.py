@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 import traceback
 from collections.abc import Iterator
@@ -29,6 +30,18 @@ EXIT_INPUT = 2
 EXIT_STOPPED = 3
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _visible(text: str) -> str:
+    """``text`` with control characters shown as ``\\x1b`` escapes.
+
+    Messages quote cell values and file names; a raw ESC from a sheet would otherwise drive
+    the user's terminal (clear the screen, recolour or hide the rest of the line).
+    """
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 class CLIError(click.ClickException):
     """A BulkpostError on its way out: one line, a hint, the class's exit code."""
 
@@ -39,9 +52,9 @@ class CLIError(click.ClickException):
 
     def show(self, file: Any = None) -> None:
         err = file or sys.stderr
-        click.echo(f"Error: {self.message}", file=err)
+        click.echo(f"Error: {_visible(self.message)}", file=err)
         if self.hint:
-            click.echo(f"Hint: {self.hint}", file=err)
+            click.echo(f"Hint: {_visible(self.hint)}", file=err)
 
 
 def _debug_enabled(ctx: click.Context) -> bool:
@@ -104,7 +117,7 @@ def _summary_lines(report: Report) -> list[str]:
         f"{report.rows - rows_bad} ready, {rows_bad} with errors; "
         f"{errors} error{'s' if errors != 1 else ''}, {warns} warning{'s' if warns != 1 else ''}."
     ]
-    lines += [f"Note: {n}" for n in report.notes]
+    lines += [f"Note: {_visible(n)}" for n in report.notes]
     findings = report.sorted_findings()
     if findings:
         cells = [f.cell or (f"{f.letter}:{f.letter}" if f.letter else (f"row {f.row}" if f.row else "sheet")) for f in findings]
@@ -113,9 +126,9 @@ def _summary_lines(report: Report) -> list[str]:
         lines.append("")
         lines.append(f"{'SEVERITY':<8}  {'CELL':<{w_cell}}  {'CODE':<{w_code}}  MESSAGE")
         for f, c in zip(findings, cells):
-            lines.append(f"{f.severity:<8}  {c:<{w_cell}}  {f.code:<{w_code}}  {f.message}")
+            lines.append(f"{f.severity:<8}  {c:<{w_cell}}  {f.code:<{w_code}}  {_visible(f.message)}")
             if f.hint:
-                lines.append(f"{'':<8}  {'':<{w_cell}}  {'':<{w_code}}  Fix: {f.hint}")
+                lines.append(f"{'':<8}  {'':<{w_cell}}  {'':<{w_code}}  Fix: {_visible(f.hint)}")
     lines.append("")
     lines.append("No errors: the sheet is ready." if report.ok else f"Fix the {errors} error{'s' if errors != 1 else ''} and run again.")
     return lines

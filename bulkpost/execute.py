@@ -47,6 +47,7 @@ from .errors import (
 )
 from .journal import GroupEntry, Journal, RowDecision
 from .plan import Plan, PlannedMedia, PostGroupPlan, RowPlan
+from .publora._client import _count_retry, thread_retry_count
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -136,6 +137,8 @@ class RowResult:
     error: str | None = None
     decision: str | None = None
     """``new``, ``resume``, ``done`` or ``changed`` (what the journal said before the run)."""
+    retries: int = 0
+    """Requests of this row sent again in this run (after a 5xx, 429, timeout or lost answer)."""
 
     @property
     def post_group_ids(self) -> list[str]:
@@ -156,6 +159,7 @@ class RowResult:
             "error_code": self.error_code,
             "error": self.error,
             "previous_run": self.decision,
+            "retries": self.retries,
             "groups": [
                 {
                     "group": g.index,
@@ -394,6 +398,7 @@ class _Run:
                 if exc.code == "MEDIA_URL_RATE_LIMITED" or attempt >= RUN_RATE_RETRIES:
                     raise
                 attempt += 1
+                _count_retry()
                 wait = exc.retry_after if exc.retry_after is not None else 2.0**attempt
                 self.pacer.pause(min(max(wait, 0.0), 120.0))
 
@@ -408,6 +413,7 @@ class _Run:
 
         def work(rp: RowPlan) -> RowResult:
             decision = decisions.get(rp.number, RowDecision("new"))
+            retries_before = thread_retry_count()
             try:
                 if self.stopping and decision.kind != "done":
                     res = self.not_attempted(rp, decision)
@@ -416,6 +422,7 @@ class _Run:
             except Exception as exc:  # a bug must not lose the other rows' results
                 res = RowResult(rp.number, FAILED, error_code="INTERNAL_ERROR", error=f"{type(exc).__name__}: {exc}")
             res.decision = decision.kind
+            res.retries = thread_retry_count() - retries_before
             self.emit(ProgressEvent("row", row=rp.number, status=res.status))
             return res
 

@@ -229,6 +229,21 @@ def _short_text(text: str, limit: int) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
+def _zone_name(when: datetime, fallback: str) -> str:
+    """The name of ``when``'s zone: its IANA name, or ``UTC+01:00`` for a time written with an offset."""
+    key = getattr(when.tzinfo, "key", None)
+    if key:
+        return str(key)
+    offset = when.utcoffset()
+    if offset is None:
+        return fallback
+    if not offset:
+        return "UTC"
+    sign, rest = ("-", -offset) if offset < timedelta(0) else ("+", offset)
+    hours, seconds = divmod(int(rest.total_seconds()), 3600)
+    return f"UTC{sign}{hours:02d}:{seconds // 60:02d}"
+
+
 def _local(post: Post) -> datetime | None:
     if post.local_time is not None:
         return post.local_time
@@ -279,9 +294,9 @@ class _Page:
     def in_zone(self, post: Post) -> datetime | None:
         """The post's time in the calendar's zone (rows in other zones are converted)."""
         when = _local(post)
-        if when is None or post.timezone == self.zone:
-            return when
-        try:
+        if when is None:
+            return None
+        try:  # also a row of the calendar's zone whose time was written with another offset
             return when.astimezone(ZoneInfo(self.zone))
         except Exception:
             return when
@@ -432,11 +447,11 @@ class _Page:
             shown = _short_text(text, 24) if snippet else label  # in a network's lane the text says more
             return (
                 f'<a class="{cls} compact" href="#row-{number}" title="Row {number}: {_e(text)}">'
-                f"<b>{clock}</b> {_e(shown)}{mark}</a>"
+                f'<b>{clock}</b>{mark}<span class="ctxt" dir="auto">{_e(shown)}</span></a>'
             )
         return (
             f'<a class="{cls}" href="#row-{number}" title="Row {number} · {_e(display_name(network))}">'
-            f'<span class="time">{clock}</span>{mark}<span class="txt">{_e(text)}</span></a>'
+            f'<span class="time">{clock}</span>{mark}<span class="txt" dir="auto">{_e(text)}</span></a>'
         )
 
     def week_view(self, placed: list[tuple[Post, datetime]], first: date, last: date) -> str:
@@ -468,7 +483,13 @@ class _Page:
                     chips += f'<span class="more">+{len(items) - len(shown)} more (see the rows below)</span>'
                 cells.append(f'<div class="wk-cell{" wkend" if d.weekday() >= 5 else ""}">{chips}</div>')
         span = f"{days[0].strftime('%a %d %b %Y')} – {days[-1].strftime('%a %d %b %Y')}"
-        return f'<div class="muted sub">Week of {span}</div><div class="week">{head}{"".join(cells)}</div>'
+        # days without posts get half a column, so a batch on one or two days is not squeezed
+        busy = {d for n in lanes for d, items in lanes[n].items() if items}
+        widths = " ".join("minmax(0,1fr)" if d in busy else "minmax(0,.5fr)" for d in days)
+        return (
+            f'<div class="muted sub">Week of {span}</div>'
+            f'<div class="week" style="--days:{widths}">{head}{"".join(cells)}</div>'
+        )
 
     def month_views(self, placed: list[tuple[Post, datetime]], first: date, last: date) -> str:
         by_day: dict[date, list[tuple[datetime, Post, str]]] = defaultdict(list)
@@ -520,7 +541,7 @@ class _Page:
             hint = f'<div class="hint">{_e(f.hint)}</div>' if f.hint else ""
             rows.append(
                 f'<tr class="sev-{sev}"><td><span class="sev {sev}">{sev}</span></td><td class="nowrap">{place}</td>'
-                f'<td><code>{_e(f.code)}</code> {net}</td><td>{_e(f.message)}{hint}</td></tr>'
+                f'<td><code>{_e(f.code)}</code> {net}</td><td><span dir="auto">{_e(f.message)}</span>{hint}</td></tr>'
             )
         return (
             f'<section><h2>Findings <span class="count">{len(items)}</span></h2>'
@@ -547,7 +568,7 @@ class _Page:
         if not items:
             return ""
         lis = "".join(
-            f'<li class="{"e" if f.severity == ERROR else "w"}"><code>{_e(f.code)}</code> {_e(f.message)}</li>'
+            f'<li class="{"e" if f.severity == ERROR else "w"}"><code>{_e(f.code)}</code> <span dir="auto">{_e(f.message)}</span></li>'
             for f in items
         )
         return f'<ul class="rowfindings">{lis}</ul>'
@@ -556,7 +577,7 @@ class _Page:
         number = post.row.number
         state = self.row_state(number)
         when = _local(post)
-        when_text = when.strftime("%a %d %b %Y, %H:%M") + f" {post.timezone}" if when else "no time"
+        when_text = when.strftime("%a %d %b %Y, %H:%M") + f" {_zone_name(when, post.timezone)}" if when else "no time"
         status_pill = f'<span class="status st-{_e(state)}">{_e(state.replace("_", " "))}</span>' if state else ""
         if post.status == "draft" and state != "draft":
             status_pill += '<span class="status st-draft">draft</span>'
@@ -585,15 +606,21 @@ class _Page:
         )
 
     def texts(self, post: Post) -> str:
-        out = [f'<div class="text">{_e(post.content) or "<span class=muted>(no text)</span>"}</div>']
+        # dir="auto": a right-to-left post reads right to left, and a stray bidi control in it
+        # cannot reorder anything outside its own box
+        out = [f'<div class="text" dir="auto">{_e(post.content) or "<span class=muted>(no text)</span>"}</div>']
         for network, variant in post.variants.items():
             if variant:
                 out.append(
                     f'<div class="variant net-{_e(network)}"><span class="pill net-{_e(network)}">'
-                    f'{_e(display_name(network))} text</span><div class="text">{_e(variant)}</div></div>'
+                    f'{_e(display_name(network))} text</span><div class="text" dir="auto">{_e(variant)}</div></div>'
                 )
+        if post.title:
+            out.append(f'<div class="variant"><span class="pill">title</span><div class="text" dir="auto">{_e(post.title)}</div></div>')
         if post.first_comment:
-            out.append(f'<div class="variant"><span class="pill">first comment</span><div class="text">{_e(post.first_comment)}</div></div>')
+            out.append(
+                f'<div class="variant"><span class="pill">first comment</span><div class="text" dir="auto">{_e(post.first_comment)}</div></div>'
+            )
         return "".join(out)
 
     def bars(self, post: Post) -> str:
@@ -707,7 +734,7 @@ code{font:12px/1.3 ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono"
 .legendrow{display:flex;flex-wrap:wrap;gap:8px 16px;margin-top:14px}
 .legend{display:inline-flex;align-items:center;gap:6px;font-size:13px}
 .legend i,.wk-lane i{display:inline-block;width:10px;height:10px;border-radius:3px;background:var(--net)}
-.week{display:grid;grid-template-columns:118px repeat(7,minmax(0,1fr));border:1px solid var(--line);border-radius:10px;overflow:hidden}
+.week{display:grid;grid-template-columns:118px var(--days,repeat(7,minmax(0,1fr)));border:1px solid var(--line);border-radius:10px;overflow:hidden}
 .wk-corner,.wk-day{background:#f8fafc;border-bottom:1px solid var(--line);padding:8px 10px}
 .wk-day{border-left:1px solid var(--line);display:flex;gap:6px;align-items:baseline}
 .wk-day b{font-size:16px}.wkend{background:#fafafa}
@@ -717,8 +744,10 @@ code{font:12px/1.3 ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono"
 .chip{display:block;text-decoration:none;border-left:4px solid var(--net);background:color-mix(in srgb,var(--net) 9%,white);border-radius:6px;padding:4px 6px;font-size:12px;line-height:1.3;overflow:hidden}
 .chip:hover{background:color-mix(in srgb,var(--net) 18%,white)}
 .chip .time{font-weight:700;margin-right:5px;font-variant-numeric:tabular-nums}
-.chip .txt{color:#374151;display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}
-.chip.compact{display:flex;gap:4px;align-items:center;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;padding:2px 5px;font-size:11px}
+.chip .txt{color:#374151;overflow-wrap:anywhere;display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}
+.chip.compact{display:flex;gap:4px;align-items:center;white-space:nowrap;overflow:hidden;padding:2px 5px;font-size:11px}
+.chip.compact .ctxt{overflow:hidden;text-overflow:ellipsis;min-width:0}
+.chip.compact .mark{flex-shrink:0;margin-right:0}
 .chip.st-invalid,.chip.st-failed{outline:1.5px solid var(--bad);background:#fff1f1}
 .chip.st-skipped,.chip.st-not_attempted{outline:1.5px dashed var(--warn);background:#fffbeb}
 .chip.st-skipped .mark,.chip.st-not_attempted .mark{background:var(--warn)}

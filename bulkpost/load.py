@@ -39,6 +39,7 @@ import io
 import re
 import warnings
 import zipfile
+import zlib
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -51,6 +52,7 @@ __all__ = [
     "CANONICAL_COLUMNS",
     "COLUMN_ALIASES",
     "IGNORED_COLUMNS",
+    "MAX_CELLS",
     "MAX_COLUMNS",
     "MAX_FIELD_CHARS",
     "MAX_ROWS",
@@ -71,6 +73,8 @@ MAX_FIELD_CHARS = 1_000_000
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 #: The largest ratio of uncompressed to compressed size for one large zip entry.
 MAX_COMPRESSION_RATIO = 200
+#: The most cells (``<c>`` elements, over all worksheets) an .xlsx may hold: 100,000 rows x 10 columns.
+MAX_CELLS = 1_000_000
 #: The largest CSV file read.
 MAX_CSV_BYTES = 100 * 1024 * 1024
 #: How many non-blank rows from the top are searched for the header row.
@@ -565,12 +569,50 @@ def _check_zip(p: Path, shown: str) -> None:
                 "refusing a possible zip bomb",
                 file=shown,
             )
+    if total <= MAX_UNCOMPRESSED_BYTES:
+        _check_cell_count(p, shown, [i for i in infos if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")])
     if total > MAX_UNCOMPRESSED_BYTES:
         raise InputError(
             f"{shown}: the workbook expands to {total / 1e6:.0f} MB (limit {MAX_UNCOMPRESSED_BYTES // (1024 * 1024)} MB)",
             hint="Delete unused sheets and formatting, or split it.",
             file=shown,
         )
+
+
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
+
+
+def _check_cell_count(p: Path, shown: str, sheets: list[zipfile.ZipInfo]) -> None:
+    """Count the ``<c>`` elements of the worksheets (streaming) and refuse more than MAX_CELLS.
+
+    openpyxl keeps every cell of the workbook as an object (about 450 bytes and 14 us each), so a
+    sheet of ordinary size on disk can need gigabytes; counting first keeps memory bounded.
+    """
+    count = 0
+    try:
+        with zipfile.ZipFile(p) as zf:
+            for info in sheets:
+                carry = b""
+                with zf.open(info) as fh:
+                    while chunk := fh.read(1 << 20):
+                        buf = carry + chunk
+                        cut = buf.rfind(b"<")
+                        cut = len(buf) if cut == -1 else cut
+                        count += len(_CELL_TAG.findall(buf, 0, cut))
+                        carry = buf[cut:]
+                count += len(_CELL_TAG.findall(carry))
+                if count > MAX_CELLS:
+                    raise InputError(
+                        f"{shown}: the workbook has more than {MAX_CELLS:,} cells; a sheet of posts is far smaller",
+                        hint="Delete unused rows, columns and sheets, or split it.",
+                        file=shown,
+                    )
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as exc:
+        raise InputError(
+            f"{shown}: the workbook is corrupt (not a valid .xlsx zip: {(str(exc).splitlines() or [''])[0]})",
+            hint=_SAVE_AS,
+            file=shown,
+        ) from exc
 
 
 _UNCALCULATED = re.compile(rb"<c\b[^>]*>(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)(?:<v\s*/>|<v>\s*</v>)?</c>")
@@ -618,6 +660,22 @@ def _cell_value(value: Any) -> Any:
     return str(value)
 
 
+def _refused_by_defusedxml(exc: BaseException) -> bool:
+    """True when defusedxml (used by openpyxl when installed) refused a DTD or entity somewhere in the chain."""
+    try:
+        from defusedxml import DefusedXmlException
+    except ImportError:  # pragma: no cover - defusedxml is a dependency
+        return False
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, DefusedXmlException):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 _TIME_CODES = re.compile(r"[hs]|am/pm|a/p", re.IGNORECASE)
 _QUOTED_OR_BRACKETED = re.compile(r'"[^"]*"|\[[^\]]*\]')
 
@@ -648,8 +706,16 @@ def _load_xlsx(p: Path, shown: str, sheet: str | None) -> Sheet:
     except InputError:
         raise
     except Exception as exc:  # openpyxl raises many types for broken files
+        if _refused_by_defusedxml(exc):
+            raise InputError(
+                f"{shown}: the workbook's XML declares entities (a DTD), as XML bombs and file-reading attacks do; "
+                "refusing to read it",
+                hint=_SAVE_AS,
+                file=shown,
+            ) from exc
+        detail = (str(exc).strip().splitlines() or [""])[0]  # openpyxl's messages run over several lines
         raise InputError(
-            f"{shown}: the workbook is corrupt or not an .xlsx ({type(exc).__name__}: {exc})", hint=_SAVE_AS, file=shown
+            f"{shown}: the workbook is corrupt or not an .xlsx ({type(exc).__name__}: {detail})", hint=_SAVE_AS, file=shown
         ) from exc
     try:
         names = wb.sheetnames
@@ -678,6 +744,8 @@ def _load_xlsx(p: Path, shown: str, sheet: str | None) -> Sheet:
                 if sheet is None and len(names) > 1 and name != names[0]:
                     result.notes.append(f"Read sheet {name!r}: the first sheet(s) before it have no header row.")
                 return result
+        if not names:
+            raise InputError(f"{shown}: the workbook has no worksheet that can be read", hint=_SAVE_AS, file=shown)
         raise InputError(
             f"{shown}: no sheet has a header row (looked at: {', '.join(names)})",
             hint='The header row names the columns: "content", "platforms", "scheduled_time", ...',
@@ -691,9 +759,19 @@ def _read_worksheet(p: Path, shown: str, ws: Any, name: str, *, explicit: bool, 
     max_col = ws.max_column or 0
     width = min(max_col, MAX_COLUMNS + 1)
 
+    # Group the cells openpyxl actually holds by row. ws.iter_rows() would instead make a cell
+    # object for every position up to max_row x max_col: one value at XFD1048576 is 17 billion.
+    stored: dict[int, dict[int, Any]] = {}
+    for (r, c), cell in ws._cells.items():
+        if c <= width and cell.value is not None:
+            stored.setdefault(r, {})[c] = cell
+    numbers = sorted(stored)
+
     def rows_from(start: int) -> Iterable[tuple[int, tuple[Any, ...]]]:
-        for number, cells in enumerate(ws.iter_rows(min_row=start, max_col=width), start=start):
-            yield number, tuple(_xlsx_value(c) for c in cells)
+        for number in numbers:
+            if number >= start:
+                cells = stored[number]
+                yield number, tuple(_xlsx_value(cells[c]) if c in cells else None for c in range(1, width + 1))
 
     found = _find_header(rows_from(1), loose=loose)
     if found is None:

@@ -43,7 +43,7 @@ __all__ = [
     "write_results",
 ]
 
-RESULT_COLUMNS = ("status", "post_group_ids", "scheduled_time_utc", "warnings", "error_code", "error")
+RESULT_COLUMNS = ("status", "post_group_ids", "scheduled_time_utc", "warnings", "error_code", "error", "retries")
 _DANGEROUS = tuple(FORMULA_PREFIXES)
 
 #: A value that a spreadsheet can never run as a formula (the loader's helper, shared).
@@ -67,6 +67,8 @@ class ResultRecord:
     warnings: list[str] = field(default_factory=list)
     error_code: str | None = None
     error: str | None = None
+    retries: int = 0
+    """Requests of the row sent again in this run: the row needed retries when > 0."""
 
     def cells(self) -> list[str]:
         return [
@@ -76,6 +78,7 @@ class ResultRecord:
             "\n".join(self.warnings),
             self.error_code or "",
             self.error or "",
+            str(self.retries),
         ]
 
     def to_dict(self) -> dict[str, Any]:
@@ -86,6 +89,7 @@ class ResultRecord:
             "warnings": list(self.warnings),
             "error_code": self.error_code,
             "error": self.error,
+            "retries": self.retries,
         }
 
 
@@ -128,7 +132,7 @@ def collect_results(
             for w in [*r.warnings, *(w for g in r.groups for w in g.warnings)]:
                 if w not in warns:
                     warns.append(w)
-            out[n] = ResultRecord(r.status, r.post_group_ids, r.scheduled_time_utc, warns, r.error_code, r.error)
+            out[n] = ResultRecord(r.status, r.post_group_ids, r.scheduled_time_utc, warns, r.error_code, r.error, r.retries)
         elif n in invalid or n in blocked:
             errs = invalid.get(n) or blocked[n]
             first = errs[0]
@@ -231,9 +235,16 @@ def split_results_columns(sheet: Sheet) -> dict[int, PriorResult] | None:
         at = names.index("post_group_ids")
     except ValueError:
         return None
-    if at == 0 or names[at - 1] not in ("status", "result_status") or names[at + 1 : at + 5] != list(RESULT_COLUMNS[2:]):
+    if at == 0 or names[at - 1] not in ("status", "result_status"):
         return None
-    letters = {h.letter for h in sheet.headers[at - 1 : at + 5]}
+    after = list(RESULT_COLUMNS[2:])
+    if names[at + 1 : at + 1 + len(after)] == after:
+        end = at + len(after) + 1
+    elif names[at + 1 : at + len(after)] == after[:-1]:  # written before the retries column existed
+        end = at + len(after)
+    else:
+        return None
+    letters = {h.letter for h in sheet.headers[at - 1 : end]}
     status_letter = sheet.headers[at - 1].letter
     ids_letter = sheet.headers[at].letter
     prior: dict[int, PriorResult] = {}
@@ -244,8 +255,8 @@ def split_results_columns(sheet: Sheet) -> dict[int, PriorResult] | None:
         prior[row.number] = PriorResult(status, ids)
         row.cells = {k: _unsafe_cell(c) for k, c in row.cells.items() if c.letter not in letters}
         row.extra = {k: _unsafe_cell(c) for k, c in row.extra.items() if c.letter not in letters}
-        row.order = tuple(h for h in row.order if h not in {str(x.value) for x in sheet.headers[at - 1 : at + 5]})
-    removed = {str(h.value) for h in sheet.headers[at - 1 : at + 5]}
+        row.order = tuple(h for h in row.order if h not in {str(x.value) for x in sheet.headers[at - 1 : end]})
+    removed = {str(h.value) for h in sheet.headers[at - 1 : end]}
     sheet.headers = [h for h in sheet.headers if h.letter not in letters]
     sheet.unknown_columns = [c for c in sheet.unknown_columns if c not in removed]
     return prior

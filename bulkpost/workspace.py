@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .errors import APIError, ConflictError, InputError
+from .report import new_workbook, write_safe_cell
+from .report import safe_csv_value as safe_cell
 
 __all__ = [
     "IMPORT_COLUMNS",
@@ -49,13 +51,6 @@ class _WorkspaceClient(Protocol):  # the part of PubloraClient this module uses
     def list_workspace_users(self) -> Any: ...
     def create_workspace_user(self, *args: Any, **kwargs: Any) -> Any: ...
     def workspace_user_connection_url(self, *args: Any, **kwargs: Any) -> Any: ...
-
-
-def safe_cell(value: Any) -> Any:
-    """A value safe to write to CSV/XLSX: text that would start a formula gets a leading ``'``."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def _norm(header: str) -> str:
@@ -296,16 +291,17 @@ def _import_one(
 
 
 def _result_rows(sheet: UsersSheet, users: list[ImportedUser]) -> Iterator[list[Any]]:
+    """The results table, values as they are (the writers keep formula-like text from running)."""
     headers = [h for h in sheet.headers if h not in IMPORT_COLUMNS]
     yield [*headers, *IMPORT_COLUMNS]
     for u in users:
         yield [
-            *(safe_cell(u.values.get(h, "")) for h in headers),
+            *(u.values.get(h, "") for h in headers),
             u.user_id or "",
             u.connection_url or "",
             u.connection_url_expires_at or "",
             u.status,
-            safe_cell(u.error or ""),
+            u.error or "",
         ]
 
 
@@ -313,15 +309,12 @@ def _write_results(sheet: UsersSheet, users: list[ImportedUser], target: Path) -
     rows = list(_result_rows(sheet, users))
     tmp = target.with_name(target.name + ".tmp")
     if target.suffix.lower() == ".xlsx":
-        import openpyxl
-
-        wb = openpyxl.Workbook()
-        ws = wb.active
-        ws.title = "users"
-        for r in rows:
-            ws.append(r)
+        wb, ws = new_workbook("users")
+        for ri, values in enumerate(rows, 1):
+            for ci, value in enumerate(values, 1):
+                write_safe_cell(ws, ri, ci, value if value != "" else None)
         wb.save(tmp)
     else:
         with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
-            csv.writer(fh).writerows(rows)
+            csv.writer(fh).writerows([[safe_cell(v) for v in values] for values in rows])
     tmp.replace(target)

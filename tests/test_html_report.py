@@ -8,7 +8,7 @@ import io
 import re
 import shutil
 import subprocess
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -132,7 +132,7 @@ def test_every_finding_links_to_its_row(tmp_path: Path) -> None:
 def test_week_calendar_places_posts_by_local_time(tmp_path: Path) -> None:
     page = render_html_report(week_report(tmp_path))
     assert "Week of Mon 03 Jun 2030 – Sun 09 Jun 2030" in page
-    week = page.split('<div class="week">', 1)[1].split("</section>", 1)[0]
+    week = page.split('<div class="week"', 1)[1].split("</section>", 1)[0]
     # 10 lanes (every network used), 7 day cells each
     assert len(re.findall(r'class="wk-lane', week)) == 10
     assert len(re.findall(r'class="wk-cell', week)) == 70
@@ -282,6 +282,26 @@ def console_messages(log: str) -> list[str]:
     return [line for line in log.splitlines() if ":CONSOLE" in line]
 
 
+def test_hostile_text_is_escaped_isolated_and_the_title_shown(tmp_path: Path) -> None:
+    rtl = "مرحبا بكم \u202eevil.exe"  # a right-to-left post with an unterminated override
+    xss = '"><img src=x onerror=alert(1)>'
+    post = _post(tmp_path, 2, rtl, ["youtube"], (2030, 6, 3, 9, 0))
+    post.title = f"<script>alert(1)</script>{xss}"
+    busy = [_post(tmp_path, n + 3, f"{xss} {n}", ["twitter"], (2030, 6, 4, 8, n)) for n in range(8)]
+    report = Report(file="w.csv", rows=9, posts=[post, *busy])
+    report.add([finding("TEXT_TOO_LONG", f"too long {xss}", row=busy[7].row, key="content", platform="twitter")])
+    page = render_html_report(report)
+    assert "<script>" not in page and "<img src=x" not in page
+    # user text sits in boxes that take their direction from the text and contain bidi controls
+    assert f'<div class="text" dir="auto">{html.escape(rtl)}</div>' in page
+    assert f'<span class="pill">title</span><div class="text" dir="auto">{html.escape(post.title)}</div>' in page
+    assert re.search(r'<td><span dir="auto">[^<]*' + re.escape(html.escape("too long " + xss)) + "</span>", page)
+    # a compact chip shows its "not scheduled" mark before the text, where the ellipsis cannot hide it
+    chip = re.search(r'<a class="chip net-twitter st-invalid compact"[^>]*>(.*?)</a>', page)
+    assert chip is not None
+    assert chip.group(1).index('class="mark"') < chip.group(1).index('class="ctxt"')
+
+
 def test_browser_check_catches_console_errors(tmp_path: Path) -> None:
     # the check below can fail: a page that fetches a remote image under our CSP is reported
     bad = tmp_path / "bad.html"
@@ -330,6 +350,35 @@ def test_rows_in_other_zones_are_converted_to_the_calendar_zone(tmp_path: Path) 
 
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+def test_a_time_written_with_an_offset_is_placed_and_labelled_by_that_offset(tmp_path: Path) -> None:
+    # two rows in UTC make the calendar UTC; row 4 was written 10:00+01:00 (the timezone column
+    # empty, so the row's zone is the default UTC): it is 09:00 in the calendar, and its own
+    # label names the offset it was written with, not "UTC"
+    def utc_post(number: int, hour: int) -> Post:
+        when = datetime(2030, 6, 3, hour, 0, tzinfo=timezone.utc)
+        return Post(row=Row("w.csv", None, number, {}), content=f"row {number}", targets=[Target("twitter", None, "twitter")],
+                    scheduled_at=when, local_time=when, timezone="UTC")
+
+    written = datetime(2030, 6, 3, 10, 0, tzinfo=timezone(timedelta(hours=1)))
+    offset_row = Post(row=Row("w.csv", None, 4, {}), content="row 4", targets=[Target("linkedin", None, "linkedin")],
+                      scheduled_at=written.astimezone(timezone.utc), local_time=written, timezone="UTC")
+    page = render_html_report(Report(file="w.csv", rows=3, posts=[utc_post(2, 8), utc_post(3, 12), offset_row]))
+    assert "Calendar in UTC" in page
+    assert re.search(r'href="#row-4"[^>]*><span class="time">09:00</span>', page)
+    assert "Mon 03 Jun 2030, 10:00 UTC+01:00" in page
+    assert "Mon 03 Jun 2030, 08:00 UTC<" in page  # a UTC row keeps its plain label
+
+
+def test_sample_week_row_with_an_offset_is_not_labelled_utc(tmp_path: Path) -> None:
+    from bulkpost.validate import validate
+
+    page = render_html_report(validate(str(SAMPLES / "week.csv")))
+    # row 4 of the sample is 2031-03-04T10:00:00+01:00: 09:00 UTC, 10:00 in Berlin
+    assert "Tue 04 Mar 2031, 10:00 UTC+01:00" in page and "10:00 UTC<" not in page
+
+
 
 
 def test_validate_report_html_of_the_sample_week(tmp_path: Path) -> None:
@@ -382,10 +431,17 @@ def test_schedule_report_html_has_the_run_results(tmp_path: Path) -> None:
     assert len(re.findall(r'<span class="status st-scheduled">scheduled</span>', page)) == 11
 
 
+def test_empty_days_get_narrow_columns_in_the_week_view(tmp_path: Path) -> None:
+    posts = [_post(tmp_path, 2, "monday", ["twitter"], (2030, 6, 3, 9, 0)), _post(tmp_path, 3, "thursday", ["linkedin"], (2030, 6, 6, 9, 0))]
+    page = render_html_report(Report(file="w.csv", rows=2, posts=posts))
+    full, half = "minmax(0,1fr)", "minmax(0,.5fr)"
+    assert f'<div class="week" style="--days:{full} {half} {half} {full} {half} {half} {half}">' in page
+
+
 def test_a_busy_day_is_capped_in_the_week_view(tmp_path: Path) -> None:
     posts = [_post(tmp_path, n + 2, f"post {n}", ["twitter"], (2030, 6, 3, 8 + n // 6, (n % 6) * 10)) for n in range(20)]
     page = render_html_report(Report(file="busy.csv", rows=20, posts=posts))
-    week = page.split('<div class="week">', 1)[1].split("</section>", 1)[0]
+    week = page.split('<div class="week"', 1)[1].split("</section>", 1)[0]
     assert week.count('class="chip net-twitter"') == 6  # full cards
     assert week.count('class="chip net-twitter compact"') == 10  # one-line chips with text
     assert "+4 more (see the rows below)" in week

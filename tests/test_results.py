@@ -52,7 +52,7 @@ def test_csv_keeps_input_columns_and_is_formula_safe(tmp_path: Path) -> None:
     sheet = make_sheet(tmp_path, ["content", "platforms", "notes"], [["=cmd|' /C calc'!A0", "twitter", "x"], ["Hi", "x", "@me"]])
     out = write_results(tmp_path / "week.results.csv", sheet, records())
     rows = list(csv.reader(out.read_text(encoding="utf-8").splitlines()))
-    assert rows[0] == ["content", "platforms", "notes", "status", "post_group_ids", "scheduled_time_utc", "warnings", "error_code", "error"]
+    assert rows[0] == ["content", "platforms", "notes", "status", "post_group_ids", "scheduled_time_utc", "warnings", "error_code", "error", "retries"]
     assert rows[1][0] == "'=cmd|' /C calc'!A0"
     assert rows[1][3:6] == ["scheduled", "a" * 24 + ";" + "b" * 24, "2031-05-06T09:30:00.000Z"]
     assert rows[2][2] == "'@me"

@@ -482,6 +482,18 @@ def test_a_repeated_row_is_one_same_minute_warning_not_also_a_duplicate_text() -
     assert [(f.code, f.row) for f in run(a, b)] == [("SAME_MINUTE", 3)]
 
 
+def test_rows_of_different_managed_users_are_different_accounts() -> None:
+    # "linkedin" in a row of user A and in a row of user B are two people's accounts: no
+    # SAME_MINUTE between them; two rows of one user still are
+    a = make_post("linkedin", "Client A news", number=2)
+    b = make_post("linkedin", "Client B news", number=3)
+    c = make_post("linkedin", "More from B", number=4)
+    a.user, b.user, c.user = "a" * 24, "b" * 24, "b" * 24
+    found = [(f.code, f.row, f.message) for f in run(a, b, c)]
+    assert [(code, row) for code, row, _ in found] == [("SAME_MINUTE", 4)]
+    assert "row 3 already posts to the LinkedIn account of user " + "b" * 24 in found[0][2]
+
+
 def test_connection_facts_from_the_connections_response() -> None:
     from bulkpost.rules import connection_facts
 

@@ -119,6 +119,24 @@ def test_import_is_safe_to_rerun(client: PubloraClient, tmp_path: Path) -> None:
     assert [r["status"] for r in _read(tmp_path / "users.results.csv")] == ["existing", "existing"]
 
 
+def test_xlsx_results_keep_formula_text_as_text_without_a_visible_apostrophe(client: PubloraClient, tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["email", "display name", "notes"])
+    ws.append([f"x-{uuid.uuid4().hex[:8]}@example.com", "X", "+49 30 1234567"])  # a phone number, text in the input
+    sheet = tmp_path / "users.xlsx"
+    wb.save(sheet)
+    done = import_users(client, sheet)
+    assert [u.status for u in done.users] == ["created"]
+    out = openpyxl.load_workbook(tmp_path / "users.results.xlsx").worksheets[0]
+    header = [c.value for c in out[1]]
+    notes = out.cell(row=2, column=header.index("notes") + 1)
+    # stored as a text cell (Excel's quote prefix), not as a formula, and not as "'+49 ..."
+    assert notes.value == "+49 30 1234567" and notes.data_type == "s" and notes.quotePrefix
+    assert out.cell(row=2, column=header.index("status") + 1).value == "created"
+
+
 def test_a_user_outside_the_workspace_is_reported_not_taken(client: PubloraClient, tmp_path: Path) -> None:
     tag = uuid.uuid4().hex[:8]
     email = f"gone-{tag}@example.com"

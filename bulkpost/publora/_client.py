@@ -28,6 +28,7 @@ import os
 import platform as _platform
 import random as _random
 import re
+import threading
 import time
 import types
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -56,6 +57,7 @@ __all__ = [
     "DEFAULT_UPLOAD_TIMEOUT",
     "UPLOAD_CHUNK_SIZE",
     "PubloraClient",
+    "thread_retry_count",
 ]
 
 DEFAULT_BASE_URL = "https://api.publora.com/api/v1"
@@ -83,6 +85,21 @@ _HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
 _log = logging.getLogger("bulkpost.publora")
 
 _ModelT = TypeVar("_ModelT", bound=BaseModel)
+
+
+_retries = threading.local()
+
+
+def thread_retry_count() -> int:
+    """How many requests the calling thread has sent again (every client, since the thread began).
+
+    The executor reads it before and after a row to tell which rows needed retries.
+    """
+    return int(getattr(_retries, "count", 0))
+
+
+def _count_retry() -> None:
+    _retries.count = thread_retry_count() + 1
 
 
 class _Unset:
@@ -371,6 +388,7 @@ class PubloraClient:
                         max_retries, delay,
                     )
                     self._sleep(delay)
+                    _count_retry()
                     attempt += 1
                     continue
                 error = connection_error(exc, where=where, attempts=attempt + 1)
@@ -403,6 +421,7 @@ class PubloraClient:
                     attempt + 1, max_retries, delay,
                 )
                 self._sleep(delay)
+                _count_retry()
                 attempt += 1
                 continue
             status_exc = status_error(

@@ -569,12 +569,18 @@ def _gap(delta: timedelta) -> str:
     return f"{minutes / 60:.3g} h after"
 
 
-def _account(network: str, connection_id: str | None) -> str:
-    return connection_id or network
+def _account(network: str, connection_id: str | None, user: str | None = None) -> str:
+    """The account a target posts to: its connection id, else the network (of the row's managed user)."""
+    if connection_id:
+        return connection_id
+    return f"{network}@{user}" if user else network
 
 
 def _account_label(account: str) -> str:
-    return f"your {display_name(account)} account" if "-" not in account else account
+    if "-" in account:  # a connection id
+        return account
+    network, _, user = account.partition("@")
+    return f"the {display_name(network)} account of user {user}" if user else f"your {display_name(network)} account"
 
 
 def check_schedule(posts: list[Post], ctx: RuleContext) -> Iterator[Finding]:
@@ -585,7 +591,8 @@ def check_schedule(posts: list[Post], ctx: RuleContext) -> Iterator[Finding]:
             continue
         seen: set[str] = set()
         for t in post.targets:
-            acc = _account(t.network, t.connection_id)
+            # rows of different managed users (the user column) post to different accounts
+            acc = _account(t.network, t.connection_id, post.user)
             if acc in seen:
                 continue
             seen.add(acc)
