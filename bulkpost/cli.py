@@ -491,6 +491,8 @@ def _interrupts(stop: Any, abort: Any, quiet: bool) -> Iterator[None]:
 @click.option("--date-format", type=click.Choice(["dmy", "mdy"]), help="How to read 03/04/2031.")
 @_api_options
 @click.option("--concurrency", type=click.IntRange(1, 32), default=4, show_default=True, help="Rows in flight at once.")
+@click.option("--rate", type=click.FloatRange(0, 1000), default=None, metavar="N",
+              help="API requests per second across all rows (0 = unpaced). Default: 10 against Publora, unpaced with --sandbox.")
 @click.option("--dry-run", is_flag=True, help="Validate and plan online, print the plan, send nothing that creates or changes.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (required when stdin is not a terminal).")
 @click.option("--skip-invalid", is_flag=True, help="Schedule the valid rows and report invalid ones as skipped.")
@@ -511,6 +513,7 @@ def schedule(
     base_url: str | None,
     user_id: str | None,
     concurrency: int,
+    rate: float | None,
     dry_run: bool,
     yes: bool,
     skip_invalid: bool,
@@ -563,6 +566,7 @@ def schedule(
     sheet = load_sheet(sheet_path, sheet=sheet_name)
     prior = split_results_columns(sheet)
     jpath = journal_path or default_journal_path(sheet_path, sandbox=sandbox)
+    html_out = report_path if report_path is not None and report_path.suffix.lower() in (".html", ".htm") else None
     with _open_client(sandbox, base_url, user_id, quiet=quiet, state=_sandbox_state(jpath) if sandbox else None) as client:
         identity = sheet_identity(sheet_path.resolve().with_name(original_sheet_name(sheet_path)), sheet.sheet)
         # A dry run of a batch never sent leaves no journal file behind (it works in memory).
@@ -584,6 +588,25 @@ def schedule(
             # What happened to sent posts whose time has passed (one get-post each): published or failed.
             refresh_due(client, journal, everything=refresh)
             plan = plan_of(report.valid_posts())
+
+            def write_page(plan: Any, records: Any) -> None:
+                """``--report x.html``: the page, also when validation blocks the run or on a dry run."""
+                if html_out is None:
+                    return
+                import dataclasses
+
+                from .html_report import write_html_report
+
+                # the page shows what the online pre-flight found too (e.g. expiring connections)
+                preflight = [*plan.findings, *(f for rp in plan.rows for f in rp.findings)]
+                seen = set(report.findings)
+                extra = []
+                for f in preflight:
+                    if f not in seen:
+                        seen.add(f)
+                        extra.append(f)
+                write_html_report(dataclasses.replace(report, findings=[*report.findings, *extra]), html_out, results=records)
+
             decisions = journal.classify(plan)
             guard_prior_results(plan, prior, decisions)
             problems = [*report.errors, *(f for f in plan.findings if f.severity == "error")]
@@ -599,6 +622,9 @@ def schedule(
                     f"Nothing was sent: {bad_rows} row(s) have errors. Fix them, or run with --skip-invalid to "
                     "schedule the valid rows and report these as skipped."
                 )
+                write_page(plan, None)
+                if html_out is not None:
+                    click.echo(f"HTML report: {html_out}")
                 sys.exit(1)
             kinds = {k: sum(1 for d in decisions.values() if d.kind == k) for k in ("new", "resume", "done", "changed")}
             s = plan.summary()
@@ -613,7 +639,10 @@ def schedule(
                     f" {kinds['changed']} changed since sent" + (" (will update)" if update_changed and kinds["changed"] else "") + "."
                 )
             if dry_run:
+                write_page(plan, None)
                 click.echo("Dry run: nothing was sent.")
+                if html_out is not None:
+                    click.echo(f"HTML report: {html_out}")
                 return
             if not yes and not click.confirm("Schedule these posts now?", default=False):
                 click.echo("Nothing was sent.")
@@ -632,31 +661,17 @@ def schedule(
                         stop_event=stop,
                         abort_event=abort,
                         update_changed=update_changed,
-                        # The local sandbox has no request limits; Publora gets a steady pace.
-                        rate=None if sandbox else DEFAULT_RATE,
+                        # The local sandbox has no request limits; Publora gets a steady pace (--rate sets it).
+                        rate=rate if rate is not None else (None if sandbox else DEFAULT_RATE),
                         retry_failed=retry_failed,
                         hint_command=f"bulkpost schedule {sheet_path}" + (" --sandbox" if sandbox else ""),
                     )
             finally:
                 progress.close()
             records = collect_results(sheet.rows, report, plan, results)
-            html_out = report_path if report_path is not None and report_path.suffix.lower() in (".html", ".htm") else None
             out = (report_path if html_out is None else None) or default_results_path(sheet_path)
             write_results(out, sheet, records, extra={"run": results.to_dict()})
-            if html_out is not None:  # --report x.html: the page to look at, beside the results file
-                import dataclasses
-
-                from .html_report import write_html_report
-
-                # the page shows what the online pre-flight found too (e.g. expiring connections)
-                preflight = [*plan.findings, *(f for rp in plan.rows for f in rp.findings)]
-                seen = set(report.findings)
-                extra = []
-                for f in preflight:
-                    if f not in seen:
-                        seen.add(f)
-                        extra.append(f)
-                write_html_report(dataclasses.replace(report, findings=[*report.findings, *extra]), html_out, results=records)
+            write_page(plan, records)  # --report x.html: the page to look at, beside the results file
         finally:
             journal.close()
     counts: dict[str, int] = {}

@@ -186,6 +186,8 @@ class Results:
     interrupted: bool = False
     created: int = 0
     """Post groups created by this run (a re-run of a finished batch creates 0)."""
+    rate: float | None = None
+    """The request pace the run used (requests per second; None = unpaced)."""
 
     def by_row(self) -> dict[int, RowResult]:
         return {r.row: r for r in self.rows}
@@ -200,6 +202,7 @@ class Results:
         return {
             "counts": self.counts(),
             "created": self.created,
+            "rate": self.rate,
             "stopped": None
             if self.stopped is None
             else {"code": self.stopped.code, "message": self.stopped.message, "row": self.stopped.row, **self.stopped.details},
@@ -350,7 +353,8 @@ class _Run:
         self.stop_event = stop_event
         self.abort_event = abort_event
         self.update_changed = update_changed
-        self.pacer = _Pacer(rate, abort_event)
+        self.rate = rate if rate else None
+        self.pacer = _Pacer(self.rate, abort_event)
         self.fetch = fetch or _default_fetch
         self.stop_reason: StopReason | None = None
         self._stop_lock = threading.Lock()
@@ -436,6 +440,7 @@ class _Run:
             stopped=self.stop_reason,
             interrupted=self.stop_reason is None and (self.stop_event.is_set() or self.abort_event.is_set()),
             created=self.created,
+            rate=self.rate,
         )
 
     def not_attempted(self, rp: RowPlan, decision: RowDecision) -> RowResult:

@@ -397,3 +397,49 @@ def test_status_shows_posted_ids_and_failures_with_logs(clean_sandbox: Any, tmp_
     assert "facebook failed] facebook: PLATFORM_AUTH_EXPIRED" in res.output and "logs: facebook publish_failed" in res.output
     rows = read_results(tmp_path / "batch.results.csv")
     assert [(r["result_status"], r["error_code"]) for r in rows] == [("published", ""), ("failed", "PUBLISH_FAILED")]
+
+
+def test_html_report_written_when_validation_blocks(clean_sandbox: Any, tmp_path: Path) -> None:
+    sheet = write_sheet(tmp_path, text_rows(1) + [{"content": "", "platforms": X, "scheduled_time": "2031-04-05T10:00:00Z"}])
+    page = tmp_path / "page.html"
+    res = invoke(clean_sandbox, "schedule", str(sheet), "--base-url", clean_sandbox.base_url, "--yes", "--report", str(page))
+    assert res.exit_code == 1, res.output
+    assert "Nothing was sent: 1 row(s) have errors" in res.output
+    assert f"HTML report: {page}" in res.output
+    html_text = page.read_text(encoding="utf-8")
+    assert html_text.startswith("<!DOCTYPE html>")
+    assert "CONTENT_MISSING" in html_text and "no text to post" in html_text
+    assert text_rows(1)[0]["content"] in html_text
+    assert groups(clean_sandbox) == []
+    assert not (tmp_path / "batch.results.csv").exists()
+
+
+def test_html_report_written_on_dry_run(clean_sandbox: Any, tmp_path: Path) -> None:
+    rows = text_rows(2)
+    sheet = write_sheet(tmp_path, rows)
+    page = tmp_path / "dry.html"
+    res = invoke(clean_sandbox, "schedule", str(sheet), "--base-url", clean_sandbox.base_url, "--dry-run", "--report", str(page))
+    assert res.exit_code == 0, res.output
+    assert "Dry run: nothing was sent." in res.output
+    assert f"HTML report: {page}" in res.output
+    html_text = page.read_text(encoding="utf-8")
+    assert all(r["content"] in html_text for r in rows)
+    assert groups(clean_sandbox) == []
+
+
+@pytest.mark.parametrize(("args", "expected"), [((), 10.0), (("--rate", "0"), None), (("--rate", "250"), 250.0)])
+def test_rate_option_reaches_the_executor(clean_sandbox: Any, tmp_path: Path, args: tuple[str, ...], expected: float | None) -> None:
+    sheet = write_sheet(tmp_path, text_rows(2))
+    out = tmp_path / "run.json"
+    res = invoke(clean_sandbox, "schedule", str(sheet), "--base-url", clean_sandbox.base_url, "--yes", "--report", str(out), *args)
+    assert res.exit_code == 0, res.output
+    data = json.loads(out.read_text())
+    assert data["run"]["rate"] == expected
+    assert len(groups(clean_sandbox)) == 2
+
+
+def test_rate_option_rejects_negative(tmp_path: Path) -> None:
+    sheet = write_sheet(tmp_path, text_rows(1))
+    res = CliRunner().invoke(cli, ["schedule", str(sheet), "--rate", "-1", "--dry-run"], env={"PUBLORA_API_KEY": "sk_x.y"})
+    assert res.exit_code == 2
+    assert "--rate" in res.output
