@@ -52,6 +52,7 @@ from .publora._client import _count_retry, thread_retry_count
 __all__ = [
     "DEFAULT_CONCURRENCY",
     "DEFAULT_RATE",
+    "SAME_RUN_ATTEMPTS",
     "GroupOutcome",
     "ProgressEvent",
     "Results",
@@ -68,6 +69,12 @@ DEFAULT_RATE = 10.0
 RUN_RATE_RETRIES = 4
 #: An upload URL is valid for one hour; after this long a fresh one is requested instead.
 UPLOAD_URL_FRESH_SECONDS = 45 * 60
+#: Retries within the run of a group whose step had an unknown outcome (5xx, timeout, lost answer):
+#: the group is reconciled with get-post and resumed, as the next run would. Backoff doubles from
+#: SAME_RUN_BACKOFF seconds up to SAME_RUN_BACKOFF_MAX.
+SAME_RUN_ATTEMPTS = 4
+SAME_RUN_BACKOFF = 0.25
+SAME_RUN_BACKOFF_MAX = 4.0
 #: How far back (seconds before the lost create) list-posts is searched during reconciliation.
 RECONCILE_SLACK_SECONDS = 600
 RECONCILE_MAX_POSTS = 1000
@@ -212,10 +219,12 @@ class Results:
 
 
 class _GroupFailed(Exception):
-    def __init__(self, code: str | None, message: str) -> None:
+    def __init__(self, code: str | None, message: str, *, transient: bool = False) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.transient = transient
+        """The outcome is unknown (5xx, connection error, timeout, lost answer): a retry may save it."""
 
 
 class _Aborted(Exception):
@@ -342,7 +351,9 @@ class _Run:
         fetch: Fetch | None,
         retry_failed: bool = False,
         hint_command: str = "bulkpost schedule SHEET",
+        same_run_retries: int = 0,
     ) -> None:
+        self.same_run_retries = max(0, same_run_retries)
         self.retry_failed = retry_failed
         self.hint_command = hint_command
         self.plan = plan
@@ -731,10 +742,32 @@ class _Run:
     # -- groups ------------------------------------------------------------------------
 
     def run_group(self, g: PostGroupPlan) -> GroupOutcome:
+        """Run one post group; a step whose outcome is unknown is reconciled and resumed in this run.
+
+        After a 5xx, connection error, timeout or lost answer (on create-post, get-upload-url, the
+        PUT or update-post) the group goes through the same resume path the next run would take:
+        get-post lists the group's media in attach order, records the journal never heard of (a
+        lost get-upload-url answer, so no upload URL to re-use) are deleted so the carousel order
+        holds, a URL still known is re-used, and the schedule is looked up before it is re-sent
+        with the same Idempotency-Key. At most ``same_run_retries`` such retries, with backoff.
+        Every step is journaled as before, so a SIGKILL at any point leaves what the next run resumes.
+        """
+        retry = 0
+        while True:
+            out, transient = self._run_group_once(g)
+            if not transient or retry >= self.same_run_retries or self.abort_event.is_set() or self.stop_reason is not None:
+                return out
+            retry += 1
+            _count_retry()
+            if self.abort_event.wait(min(SAME_RUN_BACKOFF * 2 ** (retry - 1), SAME_RUN_BACKOFF_MAX)):
+                return out
+
+    def _run_group_once(self, g: PostGroupPlan) -> tuple[GroupOutcome, bool]:
+        """One pass over a group's steps; the bool says the failure (if any) is worth a retry now."""
         j = self.journal
         e = j.ensure(g)
         if e.state == "done":
-            return self.outcome_from(e)
+            return self.outcome_from(e), False
         if e.state == "cancelled":
             # Its post group was deleted by `bulkpost cancel`; a replay of the old key would
             # return the deleted id, so this is a new attempt.
@@ -755,7 +788,7 @@ class _Run:
                 e = j.get(e.id)
         except _GroupFailed as exc:
             e = j.get(e.id)
-            return GroupOutcome(g.index, FAILED, e.post_group_id, e.effective_time, g.targets, e.warnings, exc.code, exc.message)
+            return GroupOutcome(g.index, FAILED, e.post_group_id, e.effective_time, g.targets, e.warnings, exc.code, exc.message), exc.transient
         except _Aborted:
             e = j.get(e.id)
             return GroupOutcome(
@@ -767,8 +800,8 @@ class _Run:
                 e.warnings,
                 "INTERRUPTED",
                 "interrupted part-way; run the same command again to continue where it stopped.",
-            )
-        return self.outcome_from(e)
+            ), False
+        return self.outcome_from(e), False
 
     def fail(self, step_id: int, e: GroupEntry, exc: APIError, *, attempt_field: str, keep_state: bool = False) -> _GroupFailed:
         """Record a failed step; stop the run for plan limits and bad keys.
@@ -792,7 +825,8 @@ class _Run:
             self.halt(StopReason(code, text, e.row_number, _limit_details(exc)))
         elif isinstance(exc, AuthenticationError):
             self.halt(StopReason(code or "AUTHENTICATION_FAILED", f"Publora refused the API key: {text}", e.row_number))
-        return _GroupFailed(code, text)
+        transient = not refusal and not isinstance(exc, (PlanLimitError, AuthenticationError))
+        return _GroupFailed(code, text, transient=transient)
 
     def create(self, g: PostGroupPlan, e: GroupEntry, client: Any) -> None:
         j = self.journal
@@ -1218,6 +1252,7 @@ def execute_plan(
     fetch: Fetch | None = None,
     retry_failed: bool = False,
     hint_command: str = "bulkpost schedule SHEET",
+    same_run_retries: int = SAME_RUN_ATTEMPTS,
 ) -> Results:
     """Run ``plan`` against Publora through ``client``, recording every step in ``journal``.
 
@@ -1227,6 +1262,8 @@ def execute_plan(
     :func:`bulkpost.batch.refresh_due`) are reported as such and never sent again as a whole;
     ``retry_failed`` sends a failed group's failed targets as a new post group (one per attempt,
     journaled, with its own stable Idempotency-Key). ``hint_command`` is the command named in hints.
+    ``same_run_retries``: how often a group whose step had an unknown outcome (5xx, timeout, lost
+    answer) is reconciled with Publora and resumed within this run (0: left for the next run).
     ``stop_event`` stops starting rows, ``abort_event`` also stops in-flight rows at the next
     step. ``progress`` receives :class:`ProgressEvent` objects (from worker threads, one at a
     time). Returns one :class:`RowResult` per plannable row, in sheet order.
@@ -1244,5 +1281,6 @@ def execute_plan(
         fetch=fetch,
         retry_failed=retry_failed,
         hint_command=hint_command,
+        same_run_retries=same_run_retries,
     )
     return run.run()

@@ -203,9 +203,21 @@ def test_faults_end_each_row_exactly_once(clean_sandbox: Any, tmp_path: Path, fa
             assert [m.source_file_name for m in media] == ["carousel-1.jpg", "carousel-2.jpg"]
 
 
-def test_lost_create_is_reconciled_not_recreated(clean_sandbox: Any, tmp_path: Path) -> None:
+def test_lost_create_is_reconciled_in_the_same_run(clean_sandbox: Any, tmp_path: Path) -> None:
     sheet = write_sheet(tmp_path, text_rows(1))
     first, _ = run(clean_sandbox, sheet, max_retries=0, faults={"drop_rate": 1.0, "max_faults": 1, "paths": ["create-post"]})
+    assert first.rows[0].status == "scheduled"
+    assert first.rows[0].retries == 1
+    assert len(groups(clean_sandbox)) == 1  # committed, answer lost, found again: not created twice
+    assert first.rows[0].post_group_ids == [groups(clean_sandbox)[0].get("_id") or groups(clean_sandbox)[0].get("postGroupId")]
+    with Journal(default_journal_path(sheet)) as j:
+        steps = [s["outcome"] for s in j.steps()]
+    assert steps == ["unknown", "adopted"]  # found with list-posts, never sent again
+
+
+def test_lost_create_is_reconciled_not_recreated(clean_sandbox: Any, tmp_path: Path) -> None:
+    sheet = write_sheet(tmp_path, text_rows(1))
+    first, _ = run(clean_sandbox, sheet, max_retries=0, same_run_retries=0, faults={"drop_rate": 1.0, "max_faults": 1, "paths": ["create-post"]})
     assert first.rows[0].status == "failed"
     assert "outcome is unknown" in (first.rows[0].error or "")
     assert len(groups(clean_sandbox)) == 1  # committed, answer lost
@@ -317,7 +329,7 @@ def test_resume_after_two_of_three_uploads(clean_sandbox: Any, tmp_path: Path) -
 def test_lost_upload_url_answer_leaves_no_orphan(clean_sandbox: Any, tmp_path: Path) -> None:
     sheet = write_sheet(tmp_path, [{"content": "Three pictures", "platforms": INSTAGRAM, "scheduled_time": "2031-04-22T10:00:00Z", "media": CAROUSEL}])
     faults = {"drop_rate": 1.0, "max_faults": 1, "paths": ["get-upload-url"]}
-    first, _ = run(clean_sandbox, sheet, max_retries=0, faults=faults)
+    first, _ = run(clean_sandbox, sheet, max_retries=0, same_run_retries=0, faults=faults)
     assert first.rows[0].status == "failed"
     (pid,) = first.rows[0].post_group_ids
     assert len(media_names(clean_sandbox, pid)) == 1  # Publora attached a record whose answer was lost
@@ -328,10 +340,55 @@ def test_lost_upload_url_answer_leaves_no_orphan(clean_sandbox: Any, tmp_path: P
         assert any(s["step"] == "delete-media:orphan" and s["outcome"] == "ok" for s in j.steps())
 
 
+@pytest.mark.parametrize(
+    ("faults", "orphans"),
+    [
+        ({"drop_rate": 1.0, "max_faults": 1, "paths": ["get-upload-url"]}, 1),  # record made, answer lost
+        ({"error_rate": 1.0, "error_status": 503, "max_faults": 1, "paths": ["get-upload-url"]}, 0),  # nothing made
+        ({"error_rate": 1.0, "error_status": 500, "max_faults": 3, "paths": ["get-upload-url"]}, 0),  # three in a row
+        ({"drop_rate": 1.0, "max_faults": 1, "paths": ["update-post"]}, 0),  # scheduled, answer lost
+    ],
+    ids=["upload-url-dropped", "upload-url-503", "upload-url-500-x3", "update-post-dropped"],
+)
+def test_media_step_failure_recovers_in_the_same_run(clean_sandbox: Any, tmp_path: Path, faults: dict[str, Any], orphans: int) -> None:
+    sheet = write_sheet(tmp_path, [{"content": "Three pictures", "platforms": INSTAGRAM, "scheduled_time": "2031-04-22T10:00:00Z", "media": CAROUSEL}])
+    first, _ = run(clean_sandbox, sheet, max_retries=0, faults=faults)
+    assert INJECTED[-1] == faults["max_faults"]
+    assert first.rows[0].status == "scheduled", first.rows[0].error
+    assert first.rows[0].retries == faults["max_faults"]  # each fault cost one retry, in this run
+    (pid,) = first.rows[0].post_group_ids
+    assert len(groups(clean_sandbox)) == 1
+    with PubloraClient(clean_sandbox.api_key, base_url=clean_sandbox.base_url) as client:
+        remote = client.get_post(pid)
+    assert remote.status == "scheduled"
+    assert [m.source_file_name for m in remote.media] == ["carousel-1.jpg", "carousel-2.jpg", "carousel-3.jpg"]
+    assert {m.status for m in remote.media} <= {"ready", "uploading"}
+    assert len(clean_sandbox.control.state()["media"]) == 3  # the orphan record was deleted, not left behind
+    with Journal(default_journal_path(sheet)) as j:
+        steps = j.steps()
+    assert sum(1 for s in steps if s["step"] == "delete-media:orphan" and s["outcome"] == "ok") == orphans
+    assert [s["outcome"] for s in steps].count("unknown") == faults["max_faults"]
+    assert all(s["outcome"] is not None for s in steps)  # every step journaled before has its after
+    # The journal says done: a re-run sends nothing.
+    second, _ = run(clean_sandbox, sheet)
+    assert second.rows[0].decision == "done" and second.created == 0
+
+
+def test_same_run_retries_are_bounded(clean_sandbox: Any, tmp_path: Path) -> None:
+    sheet = write_sheet(tmp_path, [{"content": "Three pictures", "platforms": INSTAGRAM, "scheduled_time": "2031-04-22T10:00:00Z", "media": CAROUSEL}])
+    first, _ = run(clean_sandbox, sheet, max_retries=0, same_run_retries=2, faults={"error_rate": 1.0, "paths": ["get-upload-url"]})
+    assert INJECTED[-1] == 3  # the first try and two retries, then the row is left for the next run
+    assert first.rows[0].status == "failed" and first.rows[0].retries == 2
+    assert "outcome is unknown" in (first.rows[0].error or "")
+    second, _ = run(clean_sandbox, sheet)
+    assert second.rows[0].status == "scheduled"
+    assert media_names(clean_sandbox, second.rows[0].post_group_ids[0]) == ["carousel-1.jpg", "carousel-2.jpg", "carousel-3.jpg"]
+
+
 def test_edited_row_after_a_lost_create_is_not_posted_twice(clean_sandbox: Any, tmp_path: Path) -> None:
     rows = text_rows(1)
     sheet = write_sheet(tmp_path, rows)
-    first, _ = run(clean_sandbox, sheet, max_retries=0, faults={"drop_rate": 1.0, "max_faults": 1, "paths": ["create-post"]})
+    first, _ = run(clean_sandbox, sheet, max_retries=0, same_run_retries=0, faults={"drop_rate": 1.0, "max_faults": 1, "paths": ["create-post"]})
     assert first.rows[0].status == "failed" and len(groups(clean_sandbox)) == 1  # committed, answer lost
     rows[0]["content"] = "Post number 0, edited after the crash"
     write_sheet(tmp_path, rows)
@@ -346,7 +403,7 @@ def test_edited_row_after_a_lost_create_is_not_posted_twice(clean_sandbox: Any, 
 def test_edited_row_after_an_uncommitted_create_is_sent_once(clean_sandbox: Any, tmp_path: Path) -> None:
     rows = text_rows(1)
     sheet = write_sheet(tmp_path, rows)
-    first, _ = run(clean_sandbox, sheet, max_retries=0, faults={"error_rate": 1.0, "max_faults": 1, "paths": ["create-post"]})
+    first, _ = run(clean_sandbox, sheet, max_retries=0, same_run_retries=0, faults={"error_rate": 1.0, "max_faults": 1, "paths": ["create-post"]})
     assert first.rows[0].status == "failed" and groups(clean_sandbox) == []  # a 503: outcome unknown, nothing made
     rows[0]["content"] = "Post number 0, edited"
     write_sheet(tmp_path, rows)
