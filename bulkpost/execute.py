@@ -69,10 +69,11 @@ DEFAULT_RATE = 10.0
 RUN_RATE_RETRIES = 4
 #: An upload URL is valid for one hour; after this long a fresh one is requested instead.
 UPLOAD_URL_FRESH_SECONDS = 45 * 60
-#: Retries within the run of a group whose step had an unknown outcome (5xx, timeout, lost answer):
-#: the group is reconciled with get-post and resumed, as the next run would. Backoff doubles from
-#: SAME_RUN_BACKOFF seconds up to SAME_RUN_BACKOFF_MAX.
-SAME_RUN_ATTEMPTS = 4
+#: Retries within the run of a step whose outcome was unknown (5xx, timeout, lost answer): the
+#: group is reconciled with get-post and resumed, as the next run would. Backoff doubles from
+#: SAME_RUN_BACKOFF seconds up to SAME_RUN_BACKOFF_MAX (at most ~12 s for one step). With 12% of
+#: requests failing, a step fails 7 times in a row about 3 times in 10 million.
+SAME_RUN_ATTEMPTS = 6
 SAME_RUN_BACKOFF = 0.25
 SAME_RUN_BACKOFF_MAX = 4.0
 #: How far back (seconds before the lost create) list-posts is searched during reconciliation.
@@ -219,12 +220,14 @@ class Results:
 
 
 class _GroupFailed(Exception):
-    def __init__(self, code: str | None, message: str, *, transient: bool = False) -> None:
+    def __init__(self, code: str | None, message: str, *, transient: bool = False, step: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.transient = transient
         """The outcome is unknown (5xx, connection error, timeout, lost answer): a retry may save it."""
+        self.step = step
+        """The journal's name of the step that failed (``get-upload-url:1``, ``schedule``, ...)."""
 
 
 class _Aborted(Exception):
@@ -749,25 +752,28 @@ class _Run:
         get-post lists the group's media in attach order, records the journal never heard of (a
         lost get-upload-url answer, so no upload URL to re-use) are deleted so the carousel order
         holds, a URL still known is re-used, and the schedule is looked up before it is re-sent
-        with the same Idempotency-Key. At most ``same_run_retries`` such retries, with backoff.
+        with the same Idempotency-Key. At most ``same_run_retries`` such retries per step (a
+        group that moves on to its next file gets a fresh budget for it), with backoff.
         Every step is journaled as before, so a SIGKILL at any point leaves what the next run resumes.
         """
-        retry = 0
+        tries: dict[str, int] = {}
         while True:
-            out, transient = self._run_group_once(g)
-            if not transient or retry >= self.same_run_retries or self.abort_event.is_set() or self.stop_reason is not None:
+            out, failed_step = self._run_group_once(g)
+            if failed_step is None or self.abort_event.is_set() or self.stop_reason is not None:
                 return out
-            retry += 1
+            retry = tries[failed_step] = tries.get(failed_step, 0) + 1
+            if retry > self.same_run_retries:
+                return out
             _count_retry()
             if self.abort_event.wait(min(SAME_RUN_BACKOFF * 2 ** (retry - 1), SAME_RUN_BACKOFF_MAX)):
                 return out
 
-    def _run_group_once(self, g: PostGroupPlan) -> tuple[GroupOutcome, bool]:
-        """One pass over a group's steps; the bool says the failure (if any) is worth a retry now."""
+    def _run_group_once(self, g: PostGroupPlan) -> tuple[GroupOutcome, str | None]:
+        """One pass over a group's steps; the str names the failed step when a retry may save it."""
         j = self.journal
         e = j.ensure(g)
         if e.state == "done":
-            return self.outcome_from(e), False
+            return self.outcome_from(e), None
         if e.state == "cancelled":
             # Its post group was deleted by `bulkpost cancel`; a replay of the old key would
             # return the deleted id, so this is a new attempt.
@@ -788,7 +794,8 @@ class _Run:
                 e = j.get(e.id)
         except _GroupFailed as exc:
             e = j.get(e.id)
-            return GroupOutcome(g.index, FAILED, e.post_group_id, e.effective_time, g.targets, e.warnings, exc.code, exc.message), exc.transient
+            failed_step = (exc.step or "?") if exc.transient else None
+            return GroupOutcome(g.index, FAILED, e.post_group_id, e.effective_time, g.targets, e.warnings, exc.code, exc.message), failed_step
         except _Aborted:
             e = j.get(e.id)
             return GroupOutcome(
@@ -800,8 +807,8 @@ class _Run:
                 e.warnings,
                 "INTERRUPTED",
                 "interrupted part-way; run the same command again to continue where it stopped.",
-            ), False
-        return self.outcome_from(e), False
+            ), None
+        return self.outcome_from(e), None
 
     def fail(self, step_id: int, e: GroupEntry, exc: APIError, *, attempt_field: str, keep_state: bool = False) -> _GroupFailed:
         """Record a failed step; stop the run for plan limits and bad keys.
@@ -826,7 +833,8 @@ class _Run:
         elif isinstance(exc, AuthenticationError):
             self.halt(StopReason(code or "AUTHENTICATION_FAILED", f"Publora refused the API key: {text}", e.row_number))
         transient = not refusal and not isinstance(exc, (PlanLimitError, AuthenticationError))
-        return _GroupFailed(code, text, transient=transient)
+        step = next((str(st["step"]) for st in self.journal.steps(e.id) if st["id"] == step_id), None) if transient else None
+        return _GroupFailed(code, text, transient=transient, step=step)
 
     def create(self, g: PostGroupPlan, e: GroupEntry, client: Any) -> None:
         j = self.journal
@@ -1262,8 +1270,8 @@ def execute_plan(
     :func:`bulkpost.batch.refresh_due`) are reported as such and never sent again as a whole;
     ``retry_failed`` sends a failed group's failed targets as a new post group (one per attempt,
     journaled, with its own stable Idempotency-Key). ``hint_command`` is the command named in hints.
-    ``same_run_retries``: how often a group whose step had an unknown outcome (5xx, timeout, lost
-    answer) is reconciled with Publora and resumed within this run (0: left for the next run).
+    ``same_run_retries``: how often a step whose outcome was unknown (5xx, timeout, lost answer)
+    is reconciled with Publora and resumed within this run, per step (0: left for the next run).
     ``stop_event`` stops starting rows, ``abort_event`` also stops in-flight rows at the next
     step. ``progress`` receives :class:`ProgressEvent` objects (from worker threads, one at a
     time). Returns one :class:`RowResult` per plannable row, in sheet order.
