@@ -443,3 +443,33 @@ def test_rate_option_rejects_negative(tmp_path: Path) -> None:
     res = CliRunner().invoke(cli, ["schedule", str(sheet), "--rate", "-1", "--dry-run"], env={"PUBLORA_API_KEY": "sk_x.y"})
     assert res.exit_code == 2
     assert "--rate" in res.output
+
+
+def test_sigkill_during_same_run_media_retries_then_rerun(clean_sandbox: Any, tmp_path: Path) -> None:
+    """Killed while a get-upload-url keeps failing (the run is reconciling and backing off): the
+    next run resumes from the journal, leaves no orphan media record and keeps the carousel order."""
+    carousel = "media/carousel-1.jpg; media/carousel-2.jpg; media/carousel-3.jpg"
+    rows = [{"content": "Killed mid-retry", "platforms": INSTAGRAM, "scheduled_time": "2031-04-21T10:00:00Z", "media": carousel}]
+    sheet = write_sheet(tmp_path, rows)
+    clean_sandbox.control.set_faults(error_rate=0.5, drop_rate=1.0, paths=["get-upload-url"])
+    proc = spawn(clean_sandbox, sheet, "--quiet")
+    try:
+        wait_for(lambda: clean_sandbox.control.state()["faultsInjected"] >= 3 or proc.poll() is not None)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    clean_sandbox.control.clear_faults()
+    assert len(groups(clean_sandbox)) == 1
+    again = spawn(clean_sandbox, sheet, "--quiet")
+    out, err = again.communicate(timeout=120)
+    assert again.returncode == 0, out + err
+    assert len(groups(clean_sandbox)) == 1
+    from bulkpost.publora import PubloraClient
+
+    (result,) = read_results(tmp_path / "batch.results.csv")
+    with PubloraClient(clean_sandbox.api_key, base_url=clean_sandbox.base_url) as client:
+        g = client.get_post(result["post_group_ids"])
+    assert g.status == "scheduled"
+    assert [m.source_file_name for m in g.media] == ["carousel-1.jpg", "carousel-2.jpg", "carousel-3.jpg"]
+    assert len(clean_sandbox.control.state()["media"]) == 3  # every record whose answer was lost was deleted
