@@ -757,14 +757,20 @@ def _load_xlsx(p: Path, shown: str, sheet: str | None) -> Sheet:
 
 def _read_worksheet(p: Path, shown: str, ws: Any, name: str, *, explicit: bool, loose: bool) -> Sheet | None:
     max_col = ws.max_column or 0
-    width = min(max_col, MAX_COLUMNS + 1)
+    width = min(max_col, MAX_COLUMNS)
 
     # Group the cells openpyxl actually holds by row. ws.iter_rows() would instead make a cell
     # object for every position up to max_row x max_col: one value at XFD1048576 is 17 billion.
+    # Values beyond the column cap are set aside: they are never dropped silently (see below).
     stored: dict[int, dict[int, Any]] = {}
+    beyond: list[tuple[int, int]] = []
     for (r, c), cell in ws._cells.items():
-        if c <= width and cell.value is not None:
+        if cell.value is None:
+            continue
+        if c <= width:
             stored.setdefault(r, {})[c] = cell
+        elif not is_blank_value(_cell_value(cell.value)):
+            beyond.append((r, c))
     numbers = sorted(stored)
 
     def rows_from(start: int) -> Iterable[tuple[int, tuple[Any, ...]]]:
@@ -784,6 +790,7 @@ def _read_worksheet(p: Path, shown: str, ws: Any, name: str, *, explicit: bool, 
             )
         return None
     header_row, header_values = found
+    _refuse_beyond_cap(shown, name, header_row, beyond)
     covered: set[int] = set()
     for rng in ws.merged_cells.ranges:
         if rng.min_row <= header_row <= rng.max_row:
@@ -799,3 +806,35 @@ def _read_worksheet(p: Path, shown: str, ws: Any, name: str, *, explicit: bool, 
         covered=covered,
     )
 
+
+
+def _refuse_beyond_cap(shown: str, name: str, header_row: int, beyond: list[tuple[int, int]]) -> None:
+    """Refuse a worksheet with values right of column MAX_COLUMNS, at or below its header row.
+
+    bulkpost reads MAX_COLUMNS columns; a value further right would otherwise vanish without a
+    word, and a sheet must never lose a value silently. Cells above the header are skipped like
+    the rest of those rows.
+    """
+    in_header = [c for r, c in beyond if r == header_row]
+    if in_header:
+        raise InputError(
+            f"{shown}: sheet {name!r}: the header has {max(in_header)} columns; at most {MAX_COLUMNS} are read",
+            hint="Delete the columns you do not need.",
+            file=shown,
+            sheet=name,
+        )
+    below = sorted((r, c) for r, c in beyond if r > header_row)
+    if below:
+        r, c = below[0]
+        letter = column_letter(c - 1)
+        more = f" (and {len(below) - 1:,} more)" if len(below) > 1 else ""
+        raise InputError(
+            f"{shown}: sheet {name!r}: a value in cell {letter}{r} (column {letter}, col {c}){more} is beyond "
+            f"the {MAX_COLUMNS} columns bulkpost reads",
+            hint="Move it into a column that has a header within the first "
+            f"{MAX_COLUMNS} columns, or delete it.",
+            file=shown,
+            sheet=name,
+            row=r,
+            column=letter,
+        )

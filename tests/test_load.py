@@ -555,6 +555,61 @@ def test_too_many_columns(tmp_path: Path) -> None:
         load_sheet(write(tmp_path, "wide.csv", header))
 
 
+def test_too_many_columns_xlsx_names_the_real_count(tmp_path: Path) -> None:
+    """The cap is 500, but the message gives the header's real width (not "501")."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Posts"
+    ws.append(["content", "platforms", "scheduled_time"] + [f"c{i}" for i in range(1197)])
+    ws.append(["Hi", "x", "2031-03-03 09:00"])
+    p = tmp_path / "wide.xlsx"
+    wb.save(p)
+    with pytest.raises(InputError, match=rf"sheet 'Posts': the header has 1200 columns; at most {MAX_COLUMNS} are read"):
+        load_sheet(p)
+
+
+def test_value_beyond_the_column_cap_is_refused_not_dropped(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Posts"
+    ws.append(["content", "platforms", "scheduled_time"])
+    ws.append(["Hi", "x", "2031-03-03 09:00"])
+    ws.append(["Ho", "x", "2031-03-03 10:00"])
+    ws.cell(row=3, column=MAX_COLUMNS + 1, value="lost?")
+    ws.cell(row=2, column=MAX_COLUMNS + 3, value="   ")  # blank text is nothing to lose
+    ws.cell(row=4, column=MAX_COLUMNS + 7, value=0)
+    p = tmp_path / "beyond.xlsx"
+    wb.save(p)
+    with pytest.raises(InputError) as info:
+        load_sheet(p)
+    err = info.value
+    assert str(err) == (
+        f"{p}: sheet 'Posts': a value in cell SG3 (column SG, col 501) (and 1 more) is beyond the 500 columns bulkpost reads"
+    )
+    assert err.hint and "delete it" in err.hint
+    # The same sheet without the far values loads, and a value in column 500 itself is kept.
+    ws.cell(row=3, column=MAX_COLUMNS + 1).value = None  # cell(value=None) would not clear it
+    ws.cell(row=4, column=MAX_COLUMNS + 7).value = None
+    ws.cell(row=2, column=MAX_COLUMNS, value="kept")
+    wb.save(p)
+    sheet = load_sheet(p)
+    assert [r.number for r in sheet.rows] == [2, 3]
+    assert [c.value for c in sheet.rows[0].extra.values()] == ["kept"]
+
+
+def test_value_beyond_the_cap_above_the_header_is_skipped_with_its_row(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Weekly plan"])
+    ws.cell(row=1, column=MAX_COLUMNS + 2, value="note")
+    ws.append(["content", "platforms", "scheduled_time"])
+    ws.append(["Hi", "x", "2031-03-03 09:00"])
+    p = tmp_path / "title.xlsx"
+    wb.save(p)
+    sheet = load_sheet(p)
+    assert sheet.header_row == 2 and [r.number for r in sheet.rows] == [3]
+
+
 def test_too_many_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import bulkpost.load as load_module
 
