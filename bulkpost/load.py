@@ -12,8 +12,8 @@ a password-protected or corrupt ``.xlsx``, no header row, a missing required col
 duplicated column, a sheet too large to be a posting plan.
 
 CSV
-    The encoding is detected: a UTF-8, UTF-16 or UTF-32 byte-order mark wins; BOM-less UTF-16
-    is recognised by its NUL bytes; otherwise UTF-8, falling back to Windows-1252 (recorded in
+    The encoding is detected: a UTF-8, UTF-16 or UTF-32 byte-order mark wins; BOM-less UTF-32 and UTF-16
+    are recognised by their NUL bytes; otherwise UTF-8, falling back to Windows-1252 (recorded in
     ``Sheet.notes`` and ``Sheet.encoding_fallback`` so the report can warn). The delimiter
     (``,`` ``;`` or tab) is the one under which the header row matches the most known
     columns. Ragged rows, empty lines and a trailing empty column are fine; quoted cells
@@ -427,6 +427,17 @@ def _decode(raw: bytes, shown: str) -> tuple[str, str, bool]:
                     file=shown,
                 ) from exc
     sample = raw[:4096]
+    utf32 = _utf32_without_bom(raw)
+    if utf32:
+        try:
+            return raw.decode(utf32), utf32.upper(), False
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{shown}: looks like {utf32.upper()} text without a byte-order mark, but is not valid {utf32.upper()} "
+                f"({exc.reason})",
+                hint="Save it again as CSV UTF-8.",
+                file=shown,
+            ) from exc
     if len(sample) >= 4 and b"\x00" in sample:
         even = sample[0::2].count(0)
         odd = sample[1::2].count(0)
@@ -448,6 +459,25 @@ def _decode(raw: bytes, shown: str) -> tuple[str, str, bool]:
         raise InputError(
             f"{shown}: not readable as UTF-8 or Windows-1252 text (is it a binary file?)", hint=_SAVE_AS, file=shown
         ) from exc
+
+
+def _utf32_without_bom(raw: bytes) -> str:
+    """``"utf-32-le"`` or ``"utf-32-be"`` when ``raw`` has UTF-32's NUL pattern, else ``""``.
+
+    Text in UTF-32 has three NUL bytes in every four for ASCII and Latin characters (and at
+    least one for any character): the high bytes of each 4-byte unit. Binary data does not keep
+    such a pattern across its first 4 KB.
+    """
+    sample = raw[: 4096 - 4096 % 4]
+    if len(raw) % 4 or len(sample) < 8:
+        return ""
+    units = len(sample) // 4
+    zeros = [sample[i::4].count(0) for i in range(4)]
+    if zeros[3] == units and zeros[2] >= units * 0.5 and zeros[0] <= units * 0.05:
+        return "utf-32-le"
+    if zeros[0] == units and zeros[1] >= units * 0.5 and zeros[3] <= units * 0.05:
+        return "utf-32-be"
+    return ""
 
 
 def _encoding_label(enc: str, bom: bytes) -> str:

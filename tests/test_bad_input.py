@@ -71,7 +71,7 @@ CASES: list[Case] = [
     # encodings: readable ones must be decoded right (B3 is the one planted error), others refused
     Case("utf32_bom.csv", 1, cells=(("B3", "PLATFORM_UNKNOWN"),)),
     Case("utf16_be_bom.csv", 1, cells=(("B3", "PLATFORM_UNKNOWN"),)),
-    Case("utf32_no_bom.csv", 2, ("binary",)),
+    Case("utf32_no_bom.csv", 1, cells=(("B3", "PLATFORM_UNKNOWN"),)),
     Case("utf16_lone_surrogate.csv", 2, ("utf-16", "save it again")),
     Case("utf8_bom_then_latin1.csv", 2, ("utf-8", "not valid")),
     Case("shift_jis.csv", 2, ("not readable as utf-8 or windows-1252",)),

@@ -126,6 +126,21 @@ def test_csv_utf16_without_bom_is_recognised(tmp_path: Path) -> None:
     assert values(s, "content") == ["Grüße 👋 from Zürich"]
 
 
+@pytest.mark.parametrize(("encoding", "label"), [("utf-32-le", "UTF-32-LE"), ("utf-32-be", "UTF-32-BE")])
+def test_csv_utf32_without_bom_is_decoded_not_called_binary(tmp_path: Path, encoding: str, label: str) -> None:
+    p = write(tmp_path, "s.csv", (HEADER + ROW + "日本語のテキスト 🎉🎉🎉,x,2031-03-03 10:00\n").encode(encoding))
+    s = load_sheet(p)
+    assert s.encoding == label and not s.encoding_fallback
+    assert values(s, "content") == ["Grüße 👋 from Zürich", "日本語のテキスト 🎉🎉🎉"]
+
+
+def test_csv_utf32_pattern_with_a_broken_unit_says_utf32(tmp_path: Path) -> None:
+    # 0x00110000 is past the last code point: the NUL pattern says UTF-32, the decoder refuses.
+    p = write(tmp_path, "s.csv", (HEADER + ROW).encode("utf-32-le") + b"\x00\x00\x11\x00")
+    with pytest.raises(InputError, match="looks like UTF-32-LE text without a byte-order mark, but is not valid"):
+        load_sheet(p)
+
+
 def test_csv_windows_1252_fallback_is_reported(tmp_path: Path) -> None:
     p = write(tmp_path, "s.csv", (HEADER + "Café – “quoted” €5,twitter,2031-03-03 09:00\n").encode("cp1252"))
     s = load_sheet(p)
