@@ -9,7 +9,8 @@ and column name and letter. It never interprets values: that is ``validate``'s j
 What makes a file unusable raises :class:`~bulkpost.errors.InputError` with one clear line
 naming the file (exit code 2): not found, empty, binary, an old ``.xls``/``.ods`` workbook,
 a password-protected or corrupt ``.xlsx``, no header row, a missing required column, a
-duplicated column, a sheet too large to be a posting plan.
+duplicated column, a sheet too large to be a posting plan, a value beyond column MAX_COLUMNS
+(never dropped silently). A pipe (``<(cat week.csv)``) is read by streaming it to its end.
 
 CSV
     The encoding is detected: a UTF-8, UTF-16 or UTF-32 byte-order mark wins; BOM-less UTF-32 and UTF-16
@@ -37,6 +38,8 @@ import codecs
 import csv
 import io
 import re
+import stat
+import tempfile
 import warnings
 import zipfile
 import zlib
@@ -207,6 +210,49 @@ def load_sheet(path: str | Path, *, sheet: str | None = None) -> Sheet:
         raise InputError(f"{shown}: no such file", hint="Check the path.", file=shown)
     if p.is_dir():
         raise InputError(f"{shown}: is a folder, not a sheet", hint="Give the path of a .csv or .xlsx file.", file=shown)
+    try:
+        mode = p.stat().st_mode
+    except OSError as exc:
+        raise InputError(f"{shown}: cannot be read ({exc.strerror or exc})", file=shown) from exc
+    if not stat.S_ISREG(mode):
+        # A pipe (`bulkpost validate <(cat week.csv)`, /dev/stdin) has no size and can be read once.
+        return _load_stream(p, shown, sheet)
+    return _load_file(p, shown, sheet)
+
+
+def _load_stream(p: Path, shown: str, sheet: str | None) -> Sheet:
+    """Read a non-regular file (a FIFO) to its end into a temporary file, then load that.
+
+    Relative media paths of such a sheet are read from the current folder: a pipe has no folder.
+    """
+    with tempfile.TemporaryDirectory(prefix="bulkpost-") as tmp:
+        copy = Path(tmp) / (p.name or "sheet")
+        total = 0
+        try:
+            with p.open("rb") as src, copy.open("wb") as dst:
+                while chunk := src.read(1 << 20):
+                    total += len(chunk)
+                    if total > MAX_CSV_BYTES:
+                        raise InputError(
+                            f"{shown}: more than {MAX_CSV_BYTES // 1_000_000} MB is too large for a sheet of posts",
+                            hint="Split it into smaller files.",
+                            file=shown,
+                        )
+                    dst.write(chunk)
+        except OSError as exc:
+            raise InputError(f"{shown}: cannot be read ({exc.strerror or exc})", file=shown) from exc
+        with copy.open("rb") as fh:
+            zipped = fh.read(4).startswith(_ZIP_MAGIC)
+        if zipped and p.suffix.lower() not in (".xlsx", ".xlsm"):
+            copy = copy.rename(copy.with_name("sheet.xlsx"))  # openpyxl goes by the name
+        result = _load_file(copy, shown, sheet)
+    result.path = p
+    result.folder = Path.cwd()
+    return result
+
+
+def _load_file(p: Path, shown: str, sheet: str | None) -> Sheet:
+    """Load a regular file; messages name it as ``shown``."""
     try:
         with p.open("rb") as fh:
             head = fh.read(8)

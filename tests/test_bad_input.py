@@ -241,3 +241,15 @@ def test_debug_shows_the_traceback_only_when_asked() -> None:
     )
     assert result.returncode != 0
     assert "Traceback" in result.stderr
+
+
+@pytest.mark.skipif(not Path("/bin/bash").exists(), reason="needs bash for process substitution")
+def test_process_substitution_is_read_not_called_empty() -> None:
+    """``bulkpost validate <(cat sheet.csv)`` gets a pipe (/dev/fd/N) that has no size to stat."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
+    script = f'"{sys.executable}" -m bulkpost validate <(cat "{BAD / "utf32_no_bom.csv"}")'
+    result = subprocess.run(["/bin/bash", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=TIMEOUT)
+    assert "Traceback" not in result.stderr and "empty" not in result.stderr
+    assert result.returncode == 1, result.stderr
+    assert re.match(r"^/dev/fd/\d+: 2 rows checked", result.stdout), result.stdout
+    assert any(re.match(r"^error\s+B3\s+PLATFORM_UNKNOWN\s", line) for line in result.stdout.splitlines())

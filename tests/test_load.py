@@ -625,6 +625,45 @@ def test_value_beyond_the_cap_above_the_header_is_skipped_with_its_row(tmp_path:
     assert sheet.header_row == 2 and [r.number for r in sheet.rows] == [3]
 
 
+def _fifo(tmp_path: Path, name: str, data: bytes) -> Path:
+    """A named pipe that a thread fills with ``data`` once (like ``<(cat file)``)."""
+    import os
+    import threading
+
+    p = tmp_path / name
+    os.mkfifo(p)
+
+    def feed() -> None:
+        with p.open("wb") as fh:  # blocks until the loader opens the other end
+            fh.write(data)
+
+    threading.Thread(target=feed, daemon=True).start()
+    return p
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="needs named pipes")
+def test_a_pipe_is_read_by_streaming_not_called_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    p = _fifo(tmp_path, "63", (HEADER + ROW).encode("utf-8"))
+    s = load_sheet(p)
+    assert s.path == p and s.kind == "csv"
+    assert values(s, "content") == ["Grüße 👋 from Zürich"] and s.rows[0].file == str(p)
+    assert s.base_dir == tmp_path  # a pipe has no folder: relative media come from the current one
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="needs named pipes")
+def test_a_piped_xlsx_and_a_piped_empty_file(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    wb.active.append(["content", "platforms", "scheduled_time"])
+    wb.active.append(["Hi", "x", "2031-03-03 09:00"])
+    saved = tmp_path / "w.xlsx"
+    wb.save(saved)
+    s = load_sheet(_fifo(tmp_path, "62", saved.read_bytes()))  # no suffix, as /dev/fd/62 has none
+    assert s.kind == "xlsx" and values(s, "content") == ["Hi"]
+    with pytest.raises(InputError, match=r"62b: the file is empty$"):
+        load_sheet(_fifo(tmp_path, "62b", b""))
+
+
 def test_too_many_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import bulkpost.load as load_module
 
