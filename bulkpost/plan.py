@@ -450,7 +450,8 @@ def _resolve_targets(
                 findings.append(
                     finding(
                         "CONNECTION_NOT_FOUND",
-                        f"no {display_name(network)} account is connected to this Publora account.",
+                        f"no {display_name(network)} account is connected to "
+                        + (f"managed user {post.user}." if post.user else "this Publora account."),
                         row=post.row,
                         key="platforms",
                         platform=network,
