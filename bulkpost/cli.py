@@ -1007,10 +1007,64 @@ def workspace_users_create(
     ctx: click.Context, sandbox: bool, base_url: str | None, user_id: str | None, email: str, display_name: str | None
 ) -> None:
     """Create a managed user."""
+    from .errors import ConflictError
+
     client = _issue8_client(ctx, sandbox, base_url, user_id)
     kwargs = {"display_name": display_name} if display_name else {}
-    user = client.create_workspace_user(username=email, **kwargs)
+    try:
+        user = client.create_workspace_user(username=email, **kwargs)
+    except ConflictError as exc:
+        if (exc.code or "").lower() != "email_exists":
+            raise
+        message, hint = _email_exists_advice(email, exc.body if isinstance(exc.body, dict) else {})
+        exc.message, exc.hint = message, hint  # the library's hint names a function; say what to run
+        raise
     click.echo(f"Created managed user {user.id} ({user.username})")
+
+
+def _email_exists_advice(email: str, body: dict[str, Any]) -> tuple[str, str]:
+    """What a 409 ``email_exists`` on ``workspace users create`` means, and what to run next."""
+    uid = body.get("userId")
+    reason = body.get("reason") or ""
+    if body.get("alreadyInWorkspace") or reason == "already_in_workspace":
+        return (
+            f"{email} is already a managed user of this workspace" + (f" (id {uid})" if uid else ""),
+            "Nothing to create: put that id in the sheet's `user` column (`bulkpost workspace users list` shows it).",
+        )
+    if reason == "workspace_owner":
+        return (
+            f"{email} is this workspace's own (owner) account",
+            "Rows without a `user` value already post as this account; no managed user is needed.",
+        )
+    if reason == "managed_by_another_workspace" or body.get("managedByAnotherWorkspace"):
+        return (
+            f"{email} is a managed user of another workspace",
+            "Publora moves no user between workspaces: that workspace must remove them first, or use another email.",
+        )
+    if reason == "inactive_user":
+        return f"a Publora account with {email} exists but is inactive", "Use another email, or ask Publora to reactivate it."
+    return (
+        f"a Publora account with {email} already exists outside this workspace",
+        f"With the user's consent token, run: bulkpost workspace users attach {email} --token TOKEN",
+    )
+
+
+@workspace_users.command("attach")
+@_api_options
+@click.argument("email")
+@click.option("--token", envvar="PUBLORA_ATTACH_TOKEN", default=None, metavar="TOKEN",
+              help="The user's consent token (or set PUBLORA_ATTACH_TOKEN); Publora asks for it for a standalone user.")
+@click.pass_context
+def workspace_users_attach(
+    ctx: click.Context, sandbox: bool, base_url: str | None, user_id: str | None, email: str, token: str | None
+) -> None:
+    """Attach an existing Publora user to the workspace (for a 409 email_exists on create)."""
+    client = _issue8_client(ctx, sandbox, base_url, user_id)
+    result = client.attach_workspace_user(email=email, user_access_token=token)
+    if result.already_in_workspace:
+        click.echo(f"{result.user.username} is already a managed user of this workspace (id {result.user.id})")
+    else:
+        click.echo(f"Attached {result.user.username} as managed user {result.user.id}")
 
 
 @workspace_users.command("remove")
