@@ -410,6 +410,7 @@ ISSUE8_COMMANDS = [
     ["webhooks", "rotate-secret"], ["webhooks", "listen"],
     ["workspace", "import"], ["workspace", "users", "list"], ["workspace", "users", "create"],
     ["workspace", "users", "remove"], ["workspace", "users", "api-key"], ["workspace", "users", "connection-url"],
+    ["workspace", "users", "attach"],
     ["analytics"],
 ]
 
