@@ -495,6 +495,8 @@ def _interrupts(stop: Any, abort: Any, quiet: bool) -> Iterator[None]:
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (required when stdin is not a terminal).")
 @click.option("--skip-invalid", is_flag=True, help="Schedule the valid rows and report invalid ones as skipped.")
 @click.option("--update-changed", is_flag=True, help="Update the post groups of rows that changed since they were sent.")
+@click.option("--retry-failed", is_flag=True, help="Send the targets Publora failed to publish again, as a new post group at the row's (new, future) time.")
+@click.option("--refresh", is_flag=True, help="Ask Publora about every sent post group first, not only those whose time has passed.")
 @click.option("--strict", is_flag=True, help="Stricter validation (e.g. over-long X text is an error).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), help="Results file (.csv, .xlsx, .json), or an .html page of the batch (the results file then goes to its default place).")
 @click.option("--journal", "journal_path", type=click.Path(dir_okay=False, path_type=Path), help="Where the journal lives.")
@@ -513,6 +515,8 @@ def schedule(
     yes: bool,
     skip_invalid: bool,
     update_changed: bool,
+    retry_failed: bool,
+    refresh: bool,
     strict: bool,
     report_path: Path | None,
     journal_path: Path | None,
@@ -527,11 +531,22 @@ def schedule(
     Validates first (nothing is sent while a row has an error, unless --skip-invalid),
     resolves network names to connections, shows the plan and asks before sending. Every
     step is journaled beside the sheet (.bulkpost/), so a re-run skips finished rows,
-    resumes half-finished ones and never posts twice. Writes SHEET.results.csv/.xlsx.
+    resumes half-finished ones and never posts twice. A re-run first asks Publora about
+    post groups whose time has passed and reports them published or failed;
+    --retry-failed sends the failed targets again as a new post group. Writes
+    SHEET.results.csv/.xlsx.
     """
     import threading
 
-    from .batch import exit_code_for, fetch_connections, guard_prior_results, online_rule_context
+    from .batch import (
+        exit_code_for,
+        fetch_connections,
+        forgive_sent_times,
+        guard_prior_results,
+        online_rule_context,
+        refresh_due,
+        users_named,
+    )
     from .errors import ConfigError
     from .execute import DEFAULT_RATE, execute_plan
     from .journal import Journal, default_journal_path, original_sheet_name
@@ -550,19 +565,25 @@ def schedule(
     jpath = journal_path or default_journal_path(sheet_path, sandbox=sandbox)
     with _open_client(sandbox, base_url, user_id, quiet=quiet, state=_sandbox_state(jpath) if sandbox else None) as client:
         identity = sheet_identity(sheet_path.resolve().with_name(original_sheet_name(sheet_path)), sheet.sheet)
-        journal = Journal(jpath, identity=identity)
+        # A dry run of a batch never sent leaves no journal file behind (it works in memory).
+        journal = Journal(":memory:" if dry_run and not jpath.exists() else jpath, identity=identity)
         try:
             journal.bind_endpoint(_endpoint(client, sandbox), record=not dry_run)
-            users = {str(r.cells["user"].value).strip() for r in sheet.rows if "user" in r.cells and r.cells["user"].value}
-            connections = fetch_connections(client, users)
+            connections = fetch_connections(client, users_named(sheet))
             ctx, limit_notes = online_rule_context(
                 client, connections, strict=strict, **_rule_kwargs(hashtag_cap, mastodon_limit, daily_cap, check_urls)
             )
             report = validate(sheet, tz=tz, date_format=date_format, strict=strict, rule_context=ctx)
             report.notes.extend(limit_notes)
-            plan = build_plan(
-                report.valid_posts(), sheet_identity=journal.identity or identity, connections=connections, base_dir=sheet.base_dir
-            )
+
+            def plan_of(posts: list[Any]) -> Any:
+                return build_plan(posts, sheet_identity=journal.identity or identity, connections=connections, base_dir=sheet.base_dir)
+
+            # Rows already sent whose time has passed are reported, not refused as "in the past".
+            forgive_sent_times(report, journal, plan_of)
+            # What happened to sent posts whose time has passed (one get-post each): published or failed.
+            refresh_due(client, journal, everything=refresh)
+            plan = plan_of(report.valid_posts())
             decisions = journal.classify(plan)
             guard_prior_results(plan, prior, decisions)
             problems = [*report.errors, *(f for f in plan.findings if f.severity == "error")]
@@ -613,6 +634,8 @@ def schedule(
                         update_changed=update_changed,
                         # The local sandbox has no request limits; Publora gets a steady pace.
                         rate=None if sandbox else DEFAULT_RATE,
+                        retry_failed=retry_failed,
+                        hint_command=f"bulkpost schedule {sheet_path}" + (" --sandbox" if sandbox else ""),
                     )
             finally:
                 progress.close()
@@ -639,13 +662,13 @@ def schedule(
     counts: dict[str, int] = {}
     for r in records.values():
         counts[r.status] = counts.get(r.status, 0) + 1
-    order = ("scheduled", "draft", "failed", "skipped", "not_attempted")
+    order = ("scheduled", "draft", "published", "partially_published", "failed", "skipped", "not_attempted")
     click.echo(
         "Done: "
         + ", ".join(f"{counts.get(k, 0)} {k}" for k in order if counts.get(k))
         + f" (of {len(records)} rows); {results.created} post group(s) created by this run."
     )
-    bad = [(n, r) for n, r in sorted(records.items()) if r.status in ("failed", "skipped")]
+    bad = [(n, r) for n, r in sorted(records.items()) if r.status in ("failed", "skipped", "partially_published") and r.error]
     for n, r in bad[:20]:
         click.echo(f"  row {n}: {r.status} {r.error_code or ''}: {r.error or ''}")
     if len(bad) > 20:
@@ -743,7 +766,7 @@ def status(
         with _open_client(sandbox, base_url, user_id, quiet=True, state=_sandbox_state(journal.path) if sandbox else None) as client:
             journal.bind_endpoint(_endpoint(client, sandbox))
             outcomes = refresh_status(client, journal)
-        entries = journal.entries()
+        entries, retries = journal.entries(), journal.retries()
     finally:
         journal.close()
     if as_json:
@@ -754,7 +777,7 @@ def status(
             click.echo(f"row {o.row}: {o.post_group_id} {o.status}" + (f" [{nets}]" if nets else "") + (f" {o.error}" if o.error else ""))
         if not outcomes:
             click.echo("No post groups in the journal yet.")
-    _update_results_from_journal(sheet_path, sheet_name, report_path, entries)
+    _update_results_from_journal(sheet_path, sheet_name, report_path, entries, retries)
 
 
 def _slots(obj: Any) -> dict[str, Any]:
@@ -762,7 +785,13 @@ def _slots(obj: Any) -> dict[str, Any]:
 
 
 def _update_results_from_journal(
-    sheet_path: Path, sheet_name: str | None, report_path: Path | None, entries: list[Any], *, quiet: bool = False
+    sheet_path: Path,
+    sheet_name: str | None,
+    report_path: Path | None,
+    entries: list[Any],
+    retries: list[Any] | None = None,
+    *,
+    quiet: bool = False,
 ) -> None:
     """Rewrite the results file's status columns with what Publora reported."""
     from .batch import records_from_journal
@@ -773,7 +802,7 @@ def _update_results_from_journal(
     if not out.exists() or out.suffix.lower() == ".json":
         return
     sheet = load_sheet(out, sheet=sheet_name)
-    records = records_from_journal(sheet.rows, split_results_columns(sheet) or {}, entries)
+    records = records_from_journal(sheet.rows, split_results_columns(sheet) or {}, entries, retries)
     write_results(out, sheet, records)
     if not quiet:
         click.echo(f"Results: {out}")
@@ -800,7 +829,8 @@ def cancel(
 
     journal = _journal_for(sheet_path, journal_path, sandbox)
     try:
-        live = [e for e in journal.entries() if e.post_group_id and e.state != "cancelled"]
+        live = [e.post_group_id for e in journal.entries() if e.post_group_id and e.state != "cancelled"]
+        live += [r.post_group_id for r in journal.retries() if r.post_group_id and r.state == "done"]
         if not live:
             click.echo("Nothing to cancel: the journal has no live post groups.")
             return
@@ -814,14 +844,14 @@ def cancel(
             journal.bind_endpoint(_endpoint(client, sandbox))
             journal.lock()
             outcomes = cancel_batch(client, journal)
-        entries = journal.entries()
+        entries, retries = journal.entries(), journal.retries()
     finally:
         journal.close()
     for o in outcomes:
         click.echo(f"row {o.row}: {o.post_group_id} {o.outcome}" + (f" ({o.detail})" if o.detail else ""))
     deleted = sum(1 for o in outcomes if o.outcome == "deleted")
     click.echo(f"Deleted {deleted} post group(s).")
-    _update_results_from_journal(sheet_path, None, report_path, entries)
+    _update_results_from_journal(sheet_path, None, report_path, entries, retries)
     if any(o.outcome == "error" for o in outcomes):
         sys.exit(1)
 

@@ -73,7 +73,10 @@ RECONCILE_SLACK_SECONDS = 600
 RECONCILE_MAX_POSTS = 1000
 
 SCHEDULED, DRAFT, FAILED, SKIPPED, NOT_ATTEMPTED = "scheduled", "draft", "failed", "skipped", "not_attempted"
-STATUSES = (SCHEDULED, DRAFT, FAILED, SKIPPED, NOT_ATTEMPTED)
+PUBLISHED, PARTIAL = "published", "partially_published"
+STATUSES = (SCHEDULED, DRAFT, PUBLISHED, PARTIAL, FAILED, SKIPPED, NOT_ATTEMPTED)
+#: A retried post must be at least this far ahead of now (Publora publishes once a minute).
+RETRY_MIN_LEAD_SECONDS = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +121,8 @@ class GroupOutcome:
     warnings: list[str] = field(default_factory=list)
     error_code: str | None = None
     error: str | None = None
+    retry_ids: list[str] = field(default_factory=list)
+    """Post groups ``--retry-failed`` created for this group's failed targets."""
 
 
 @dataclass(slots=True)
@@ -137,7 +142,7 @@ class RowResult:
 
     @property
     def post_group_ids(self) -> list[str]:
-        return [g.post_group_id for g in self.groups if g.post_group_id]
+        return [i for g in self.groups for i in ([g.post_group_id] if g.post_group_id else []) + g.retry_ids]
 
     @property
     def scheduled_time_utc(self) -> str | None:
@@ -165,6 +170,7 @@ class RowResult:
                     "warnings": g.warnings,
                     "error_code": g.error_code,
                     "error": g.error,
+                    "retry_post_group_ids": g.retry_ids,
                 }
                 for g in self.groups
             ],
@@ -331,7 +337,11 @@ class _Run:
         update_changed: bool,
         rate: float | None,
         fetch: Fetch | None,
+        retry_failed: bool = False,
+        hint_command: str = "bulkpost schedule SHEET",
     ) -> None:
+        self.retry_failed = retry_failed
+        self.hint_command = hint_command
         self.plan = plan
         self.client = client
         self.journal = journal
@@ -437,6 +447,10 @@ class _Run:
 
     def run_row(self, rp: RowPlan, decision: RowDecision) -> RowResult:
         warnings = [f.message for f in rp.warnings]
+        if decision.kind in ("done", "changed"):
+            known = self.published_or_failed(rp, decision, warnings)
+            if known is not None:
+                return known
         if decision.kind == "done":
             finished = [self.outcome_from(e) for e in decision.entries if e.state != "cancelled"]
             return self.aggregate(rp, finished, warnings)
@@ -482,13 +496,17 @@ class _Run:
             status = FAILED
         elif any(s == NOT_ATTEMPTED for s in statuses):
             status = NOT_ATTEMPTED
+        elif any(s == PARTIAL for s in statuses):
+            status = PARTIAL
         elif statuses and all(s == DRAFT for s in statuses):
             status = DRAFT
-        elif statuses and all(s in (SCHEDULED, DRAFT) for s in statuses):
+        elif statuses and all(s == PUBLISHED for s in statuses):
+            status = PUBLISHED
+        elif statuses and all(s in (SCHEDULED, DRAFT, PUBLISHED) for s in statuses):
             status = SCHEDULED
         else:
             status = FAILED
-        bad = next((o for o in outcomes if o.status in (FAILED, NOT_ATTEMPTED)), None)
+        bad = next((o for o in outcomes if o.status in (FAILED, NOT_ATTEMPTED, PARTIAL) and o.error), None)
         error_code = bad.error_code if bad else None
         error = None
         if bad is not None:
@@ -501,6 +519,209 @@ class _Run:
             status = e.result_status or (DRAFT if e.want_status == "draft" else SCHEDULED)
             return GroupOutcome(e.group_index, status, e.post_group_id, e.effective_time, e.targets, e.warnings)
         return GroupOutcome(e.group_index, FAILED, e.post_group_id, e.effective_time, e.targets, e.warnings, e.error_code, e.error)
+
+    # -- published / failed at publish (what get-post told the journal) ----------------
+
+    def published_or_failed(self, rp: RowPlan, decision: RowDecision, warnings: list[str]) -> RowResult | None:
+        """A row Publora has published or failed to publish: report that (and retry with
+        ``--retry-failed``); never send it again as a whole. None: the journal knows no
+        Publora outcome for this row, the usual path decides."""
+        from .batch import remote_view
+
+        live = sorted((e for e in decision.entries if e.post_group_id and e.state not in ("cancelled", "superseded")), key=lambda x: x.group_index)
+        if not live or not any(e.remote_status for e in live):
+            return None
+        views = {e.id: remote_view(e, self.journal.retries(e.id)) for e in live}
+        if decision.kind == "changed":
+            # A changed row whose groups failed at publish may be retried with its new text/time;
+            # anything else about a changed row is for the usual path (reported or updated).
+            if not any(e.remote_status in ("failed", "partially_published") for e in live):
+                return None
+            if len(live) != len(rp.groups):
+                return None
+        outcomes = []
+        by_index = {g.index: g for g in rp.groups}
+        for e in live:
+            status, errs, retry_ids = views[e.id]
+            g = by_index.get(e.group_index)
+            if status in (FAILED, PARTIAL) and g is not None and self.retry_failed:
+                outcomes.append(self.retry_group(g, e))
+                continue
+            base = GroupOutcome(e.group_index, SCHEDULED, e.post_group_id, e.effective_time, e.targets, list(e.warnings), retry_ids=retry_ids)
+            if status is None or status in (SCHEDULED, DRAFT):
+                out = self.outcome_from(e)
+                out.retry_ids = retry_ids
+                if retry_ids:  # the retry's post group is the one waiting: its time is the row's time now
+                    waiting = [r for r in self.journal.retries(e.id) if r.post_group_id in retry_ids]
+                    out.scheduled_time = waiting[-1].scheduled_time if waiting else out.scheduled_time
+                outcomes.append(out)
+            elif status == PUBLISHED:
+                base.status = PUBLISHED
+                outcomes.append(base)
+            elif status == "deleted":
+                base.status, base.error_code = FAILED, "POST_DELETED"
+                base.error = "the post group was deleted on Publora (not by bulkpost cancel); it was not sent again"
+                outcomes.append(base)
+            else:
+                base.status = FAILED if status == FAILED else PARTIAL
+                base.error_code = "PUBLISH_FAILED"
+                detail = "; ".join(errs).rstrip(". ") or "no detail from Publora"
+                base.error = (
+                    f"Publora {'could not publish' if status == FAILED else 'published only part of'} post group "
+                    f"{retry_ids[-1] if retry_ids else e.post_group_id}: {detail}. Nothing was sent again. "
+                    f"Run `{self.hint_command} --retry-failed` to send the failed target(s) as a new post group "
+                    "(give the row a new time if its time has passed); published targets are never sent again."
+                )
+                outcomes.append(base)
+        return self.aggregate(rp, outcomes, warnings)
+
+    def retry_key(self, e: GroupEntry, attempt: int) -> str:
+        """The Idempotency-Key of retry ``attempt`` of a group: new per attempt, the same on every re-run."""
+        import hashlib
+
+        raw = "\n".join([self.plan_identity(), e.row_hash, str(e.occurrence), str(e.group_index), "retry", str(attempt)])
+        return f"r1-{hashlib.sha256(raw.encode()).hexdigest()[:40]}"
+
+    def plan_identity(self) -> str:
+        return next((g.identity for rp in self.plan.rows for g in rp.groups), "") or (self.journal.identity or "")
+
+    def retry_group(self, g: PostGroupPlan, e: GroupEntry) -> GroupOutcome:
+        """``--retry-failed``: a NEW post group for the targets that failed (never the published ones).
+
+        The attempt is journaled (with its key) before the create is sent; a re-run after a crash
+        re-sends the same key (a replay). X/Threads threads with live parts are not resubmitted.
+        """
+        from .batch import remote_view
+
+        j = self.journal
+        retries = j.retries(e.id)
+        sent = [r for r in retries if r.post_group_id and r.state != "cancelled"]
+        status, errs, retry_ids = remote_view(e, retries)
+        out = GroupOutcome(e.group_index, FAILED, e.post_group_id, e.effective_time, e.targets, list(e.warnings), retry_ids=list(retry_ids))
+        last = retries[-1] if retries else None
+        if last is not None and last.state == "done" and last.remote_status not in (FAILED, PARTIAL):
+            # The retry is in place (scheduled or published): nothing more to send.
+            out.status = PUBLISHED if status == PUBLISHED else (PARTIAL if status == PARTIAL else SCHEDULED)
+            out.scheduled_time = last.scheduled_time
+            return out
+        source = sent[-1] if sent and sent[-1].remote_status in (FAILED, PARTIAL) else None
+        detail = (source.remote_detail if source is not None else e.remote_detail) or {}
+        own = source.targets if source is not None else e.targets
+        retry_targets, blocked, published = [], [], []
+        for p in detail.get("platforms") or []:
+            compound = f"{p.get('platform')}-{p.get('platform_id')}"
+            target = compound if compound in own or not own else next((t for t in own if t.endswith(f"-{p.get('platform_id')}")), compound)
+            if p.get("status") == PUBLISHED:
+                published.append(target)
+            elif p.get("status") == FAILED:
+                if p.get("posted_id") or p.get("error_code") == "THREAD_PARTIALLY_PUBLISHED":
+                    blocked.append(target)
+                else:
+                    retry_targets.append(target)
+        blocked_text = (
+            f"{', '.join(blocked)}: a thread with some parts already live (THREAD_PARTIALLY_PUBLISHED) is never "
+            "resubmitted; publish the missing parts by hand"
+            if blocked
+            else ""
+        )
+        client = self.client_for(g.user)
+        if last is not None and last.state == "creating":
+            # The previous run sent this retry and lost the answer (crash, dropped connection). Look
+            # for it first (Publora forgets keys after 24 hours), else the same key and the same body.
+            body, retry_targets, when, attempt, key = last.body, last.targets, last.scheduled_time, last.attempt, last.idempotency_key
+            found = self.lookup(client, str(body.get("content", "")), retry_targets, last.created_at)
+            if found is not None:
+                j.retry_set(last.id, state="done", post_group_id=found[0], error_code=None, error=None)
+                out.status, out.scheduled_time, out.retry_ids = SCHEDULED, found[2] or when, [*retry_ids, found[0]]
+                out.warnings = [*out.warnings, f"retry post group {found[0]} found on Publora (its answer had been lost)"]
+                return out
+            r = last
+        else:
+            if not retry_targets:
+                out.status = PARTIAL if published else FAILED
+                out.error_code = "THREAD_PARTIALLY_PUBLISHED" if blocked else "NOTHING_TO_RETRY"
+                out.error = blocked_text or "no failed target without a live post to retry"
+                return out
+            when = g.scheduled_time
+            failed_at = _parse_time(e.effective_time or e.scheduled_time)
+            at = _parse_time(when)
+            if g.status != SCHEDULED or at is None or at.timestamp() < time.time() + RETRY_MIN_LEAD_SECONDS or (failed_at is not None and at <= failed_at):
+                out.error_code = "RETRY_NEEDS_NEW_TIME"
+                out.error = (
+                    f"not retried: the row's time {when or '(none)'} is not in the future"
+                    + (f" (the post failed at {e.effective_time})" if e.effective_time else "")
+                    + f". Give the row a new scheduled time and run `{self.hint_command} --retry-failed` again "
+                    f"to send {', '.join(retry_targets)} as a new post group."
+                )
+                return out
+            if g.media_mode == "upload" and g.media:
+                out.error_code = "RETRY_MEDIA_UNSUPPORTED"
+                out.error = (
+                    f"not retried: the row has uploaded files, which --retry-failed does not send yet; "
+                    f"schedule {', '.join(retry_targets)} as a new row (or in the Publora dashboard)."
+                )
+                return out
+            attempt = (last.attempt + 1) if last is not None else 1
+            key = self.retry_key(e, attempt)
+            networks = {t.split("-", 1)[0] for t in retry_targets}
+            full = g.create_body()
+            body = {"content": g.content, "platforms": list(retry_targets), "scheduledTime": when}
+            settings = {k: v for k, v in (full.get("platformSettings") or {}).items() if k in networks}
+            if settings:
+                body["platformSettings"] = settings
+            first = full.get("firstComment")
+            if isinstance(first, dict) and first.get("platforms"):
+                kept = [x for x in first["platforms"] if x in networks]
+                first = {**first, "platforms": kept} if kept else None
+            if first:
+                body["firstComment"] = first
+            if full.get("mediaUrls"):
+                body["mediaUrls"] = full["mediaUrls"]
+            r = j.retry_started(e.id, attempt, retry_targets, when, key, body)
+        try:
+            res = self.call(
+                client.create_post,
+                content=body["content"],
+                platforms=body["platforms"],
+                scheduled_time=body.get("scheduledTime"),
+                platform_settings=body.get("platformSettings"),
+                media_urls=body.get("mediaUrls"),
+                first_comment=body.get("firstComment"),
+                idempotency_key=key,
+            )
+        except _Aborted:
+            out.status, out.error_code, out.error = NOT_ATTEMPTED, "INTERRUPTED", "interrupted; run the same command again"
+            return out
+        except APIError as exc:
+            code = getattr(exc, "code", None) or type(exc).__name__
+            text = _error_text(exc)
+            if _is_refusal(exc):
+                j.retry_set(r.id, state="failed", error_code=code, error=text)
+            else:
+                text += " (the outcome is unknown: the next --retry-failed run re-sends it with the same key)"
+                j.retry_set(r.id, error_code=code, error=text)
+            if isinstance(exc, PlanLimitError):
+                self.halt(StopReason(code, _limit_message(exc), e.row_number, _limit_details(exc)))
+            elif isinstance(exc, AuthenticationError):
+                self.halt(StopReason(code or "AUTHENTICATION_FAILED", f"Publora refused the API key: {text}", e.row_number))
+            out.error_code, out.error = code, f"retry of {', '.join(retry_targets)} failed: {text}"
+            return out
+        pgid = str(res.post_group_id)
+        with self._stop_lock:
+            self.created += 1
+        j.retry_set(r.id, state="done", post_group_id=pgid, error_code=None, error=None)
+        out.status = PARTIAL if blocked else SCHEDULED
+        out.scheduled_time = str(res.scheduled_time) if res.scheduled_time else when
+        out.retry_ids = [*retry_ids, pgid]
+        out.warnings = [
+            *out.warnings,
+            *_warning_texts(res.warnings),
+            f"retried {', '.join(retry_targets)} as new post group {pgid} (attempt {attempt})"
+            + (f"; already published, not sent again: {', '.join(published)}" if published else ""),
+        ]
+        if blocked:
+            out.error_code, out.error = "THREAD_PARTIALLY_PUBLISHED", blocked_text
+        return out
 
     # -- groups ------------------------------------------------------------------------
 
@@ -653,6 +874,7 @@ class _Run:
         """(post group id, status, time) of an unclaimed post with this text and targets, or None."""
         since = (started_at or time.time()) - RECONCILE_SLACK_SECONDS
         known = {x.post_group_id for x in self.journal.entries() if x.post_group_id}
+        known |= {r.post_group_id for r in self.journal.retries() if r.post_group_id}
         want = set(targets)
         with self._adopt_lock:
             try:
@@ -989,11 +1211,17 @@ def execute_plan(
     update_changed: bool = False,
     rate: float | None = DEFAULT_RATE,
     fetch: Fetch | None = None,
+    retry_failed: bool = False,
+    hint_command: str = "bulkpost schedule SHEET",
 ) -> Results:
     """Run ``plan`` against Publora through ``client``, recording every step in ``journal``.
 
     Rows the journal knows as done are not sent again; half-finished rows resume; rows whose
     content changed are reported (or, with ``update_changed``, their post groups updated).
+    Rows Publora published or failed to publish (as the journal learned from get-post, see
+    :func:`bulkpost.batch.refresh_due`) are reported as such and never sent again as a whole;
+    ``retry_failed`` sends a failed group's failed targets as a new post group (one per attempt,
+    journaled, with its own stable Idempotency-Key). ``hint_command`` is the command named in hints.
     ``stop_event`` stops starting rows, ``abort_event`` also stops in-flight rows at the next
     step. ``progress`` receives :class:`ProgressEvent` objects (from worker threads, one at a
     time). Returns one :class:`RowResult` per plannable row, in sheet order.
@@ -1009,5 +1237,7 @@ def execute_plan(
         update_changed=update_changed,
         rate=rate,
         fetch=fetch,
+        retry_failed=retry_failed,
+        hint_command=hint_command,
     )
     return run.run()

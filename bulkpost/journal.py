@@ -23,6 +23,11 @@ What a re-run learns from it (``Journal.classify``):
 Rows are matched by content (the plan's ``row_hash`` + ``occurrence``) first and by row number
 second, so inserting or deleting rows above does not make the rows below look new or changed.
 
+Retries (``schedule --retry-failed``): a group Publora failed to publish gets a NEW post group
+for its failed targets only; each attempt is a ``retries`` row (``attempt`` 1, 2, ...) written
+``creating`` with its Idempotency-Key before the create is sent, so a crash during a retry
+re-sends the same key (a replay, never a second post).
+
 Group states: ``pending`` -> ``creating`` -> ``created`` -> (``uploading`` per file) ->
 ``scheduling`` -> ``done``; or ``failed`` (``outcome_unknown`` set when the failure was a lost
 answer rather than a refusal); ``cancelled`` after ``bulkpost cancel``; ``superseded`` for a
@@ -51,6 +56,7 @@ __all__ = [
     "GroupEntry",
     "Journal",
     "JournalLockedError",
+    "RetryEntry",
     "RowDecision",
     "UploadEntry",
     "default_journal_path",
@@ -105,6 +111,24 @@ CREATE TABLE IF NOT EXISTS uploads (
     state TEXT NOT NULL,
     updated_at REAL NOT NULL,
     PRIMARY KEY (group_id, idx)
+);
+CREATE TABLE IF NOT EXISTS retries (
+    id INTEGER PRIMARY KEY,
+    group_id INTEGER NOT NULL REFERENCES groups (id),
+    attempt INTEGER NOT NULL,
+    targets TEXT NOT NULL,
+    scheduled_time TEXT,
+    idempotency_key TEXT NOT NULL,
+    body TEXT NOT NULL DEFAULT '{}',
+    post_group_id TEXT,
+    state TEXT NOT NULL,
+    error_code TEXT,
+    error TEXT,
+    remote_status TEXT,
+    remote_detail TEXT,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    UNIQUE (group_id, attempt)
 );
 CREATE TABLE IF NOT EXISTS steps (
     id INTEGER PRIMARY KEY,
@@ -197,6 +221,29 @@ class GroupEntry:
     def unknown_create(self) -> bool:
         """A create was sent and its answer lost: the post group may exist without our knowing its id."""
         return self.post_group_id is None and (self.state == "creating" or (self.state == "failed" and self.outcome_unknown))
+
+
+@dataclass(slots=True)
+class RetryEntry:
+    """One ``--retry-failed`` attempt of a group: a new post group for the targets that failed."""
+
+    id: int
+    group_id: int
+    attempt: int
+    targets: list[str]
+    scheduled_time: str | None
+    idempotency_key: str
+    body: dict[str, Any]
+    """The create-post body as sent: a re-send after a lost answer sends exactly this again."""
+    post_group_id: str | None
+    state: str
+    """``creating`` (sent, answer not recorded), ``done`` (created), ``failed`` (refused),
+    ``cancelled`` (deleted by ``bulkpost cancel``)."""
+    error_code: str | None
+    error: str | None
+    remote_status: str | None
+    remote_detail: dict[str, Any] | None
+    created_at: float = 0.0
 
 
 @dataclass(slots=True)
@@ -433,7 +480,56 @@ class Journal:
                 out[rp.number] = RowDecision("new", [])
         return out
 
+    def retries(self, group_id: int | None = None) -> list[RetryEntry]:
+        """The retry attempts of a group (or of every group), oldest first."""
+        if group_id is None:
+            rows = self._query("SELECT * FROM retries ORDER BY group_id, attempt")
+        else:
+            rows = self._query("SELECT * FROM retries WHERE group_id = ? ORDER BY attempt", (group_id,))
+        return [
+            RetryEntry(
+                r["id"], r["group_id"], r["attempt"], json.loads(r["targets"]), r["scheduled_time"], r["idempotency_key"],
+                json.loads(r["body"] or "{}"), r["post_group_id"], r["state"], r["error_code"], r["error"], r["remote_status"],
+                json.loads(r["remote_detail"]) if r["remote_detail"] else None, r["created_at"],
+            )
+            for r in rows
+        ]
+
     # -- writing -----------------------------------------------------------------------
+
+    def retry_started(
+        self, group_id: int, attempt: int, targets: list[str], scheduled_time: str | None, key: str, body: dict[str, Any]
+    ) -> RetryEntry:
+        """Record a retry attempt before its create is sent (sent again: the same row, key and body)."""
+        now = _now()
+        with self._tx() as db:
+            db.execute(
+                """INSERT INTO retries (group_id, attempt, targets, scheduled_time, idempotency_key, body, state, created_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, 'creating', ?, ?)
+                   ON CONFLICT (group_id, attempt) DO UPDATE SET updated_at = excluded.updated_at""",
+                (group_id, attempt, json.dumps(targets), scheduled_time, key, json.dumps(body, sort_keys=True), now, now),
+            )
+            db.execute(
+                "INSERT INTO steps (group_id, step, idempotency_key, started_at) VALUES (?, ?, ?, ?)",
+                (group_id, f"retry:{attempt}", key, now),
+            )
+        return next(r for r in self.retries(group_id) if r.attempt == attempt)
+
+    def retry_set(self, retry_id: int, **fields: Any) -> None:
+        """Set columns of a retry attempt (``remote_detail`` may be a dict); closes its open step."""
+        if "remote_detail" in fields and fields["remote_detail"] is not None and not isinstance(fields["remote_detail"], str):
+            fields["remote_detail"] = json.dumps(fields["remote_detail"], default=str)
+        fields["updated_at"] = _now()
+        cols = ", ".join(f"{k} = ?" for k in fields)
+        with self._tx() as db:
+            row = db.execute("SELECT group_id, attempt FROM retries WHERE id = ?", (retry_id,)).fetchone()
+            db.execute(f"UPDATE retries SET {cols} WHERE id = ?", (*fields.values(), retry_id))
+            if "state" in fields and row is not None:
+                db.execute(
+                    "UPDATE steps SET finished_at = ?, outcome = ? WHERE group_id = ? AND step = ? AND finished_at IS NULL",
+                    (_now(), fields["state"], row["group_id"], f"retry:{row['attempt']}"),
+                )
+
 
     def ensure(self, group: PostGroupPlan) -> GroupEntry:
         """The entry of ``group``, created (state ``pending``) if it does not exist yet."""
