@@ -144,6 +144,10 @@ def test_connection_not_found_names_the_managed_user() -> None:
     (missing,) = [f for f in plan.findings if f.code == "CONNECTION_NOT_FOUND"]
     assert missing.row == 2
     assert missing.message == f'Row 2, column "platforms" (X): no X account is connected to managed user {user}.'
+    unknown_posts = [make_post(4, targets=("linkedin-NOPE",), user=user)]
+    (unknown,) = build_plan(unknown_posts, sheet_identity="s", connections=connections).findings
+    assert unknown.code == "CONNECTION_UNKNOWN"
+    assert f"is not connected to managed user {user}; connected LinkedIn accounts: linkedin-U1" in unknown.message
 
 
 def test_expiring_connection_behind_a_network_name_warns_once() -> None:
