@@ -1052,10 +1052,64 @@ def workspace_users_create(
     ctx: click.Context, sandbox: bool, base_url: str | None, user_id: str | None, email: str, display_name: str | None
 ) -> None:
     """Create a managed user."""
+    from .errors import ConflictError
+
     client = _issue8_client(ctx, sandbox, base_url, user_id)
     kwargs = {"display_name": display_name} if display_name else {}
-    user = client.create_workspace_user(username=email, **kwargs)
+    try:
+        user = client.create_workspace_user(username=email, **kwargs)
+    except ConflictError as exc:
+        if (exc.code or "").lower() != "email_exists":
+            raise
+        message, hint = _email_exists_advice(email, exc.body if isinstance(exc.body, dict) else {})
+        exc.message, exc.hint = message, hint  # the library's hint names a function; say what to run
+        raise
     click.echo(f"Created managed user {user.id} ({user.username})")
+
+
+def _email_exists_advice(email: str, body: dict[str, Any]) -> tuple[str, str]:
+    """What a 409 ``email_exists`` on ``workspace users create`` means, and what to run next."""
+    uid = body.get("userId")
+    reason = body.get("reason") or ""
+    if body.get("alreadyInWorkspace") or reason == "already_in_workspace":
+        return (
+            f"{email} is already a managed user of this workspace" + (f" (id {uid})" if uid else ""),
+            "Nothing to create: put that id in the sheet's `user` column (`bulkpost workspace users list` shows it).",
+        )
+    if reason == "workspace_owner":
+        return (
+            f"{email} is this workspace's own (owner) account",
+            "Rows without a `user` value already post as this account; no managed user is needed.",
+        )
+    if reason == "managed_by_another_workspace" or body.get("managedByAnotherWorkspace"):
+        return (
+            f"{email} is a managed user of another workspace",
+            "Publora moves no user between workspaces: that workspace must remove them first, or use another email.",
+        )
+    if reason == "inactive_user":
+        return f"a Publora account with {email} exists but is inactive", "Use another email, or ask Publora to reactivate it."
+    return (
+        f"a Publora account with {email} already exists outside this workspace",
+        f"With the user's consent token, run: bulkpost workspace users attach {email} --token TOKEN",
+    )
+
+
+@workspace_users.command("attach")
+@_api_options
+@click.argument("email")
+@click.option("--token", envvar="PUBLORA_ATTACH_TOKEN", default=None, metavar="TOKEN",
+              help="The user's consent token (or set PUBLORA_ATTACH_TOKEN); Publora asks for it for a standalone user.")
+@click.pass_context
+def workspace_users_attach(
+    ctx: click.Context, sandbox: bool, base_url: str | None, user_id: str | None, email: str, token: str | None
+) -> None:
+    """Attach an existing Publora user to the workspace (for a 409 email_exists on create)."""
+    client = _issue8_client(ctx, sandbox, base_url, user_id)
+    result = client.attach_workspace_user(email=email, user_access_token=token)
+    if result.already_in_workspace:
+        click.echo(f"{result.user.username} is already a managed user of this workspace (id {result.user.id})")
+    else:
+        click.echo(f"Attached {result.user.username} as managed user {result.user.id}")
 
 
 @workspace_users.command("remove")
@@ -1181,25 +1235,30 @@ def workspace_import(
 @click.option("--port", type=click.IntRange(0, 65535), default=8787, show_default=True, help="Port (0: any free port).")
 @click.option("--journal", "journals", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               help="A batch journal to update (default: the journal of each SHEET).")
+@click.option("--results", "results", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The results file to update, one per SHEET (or --journal), in the same order: the one "
+              "`schedule --report` wrote. Default: SHEET.results.csv/.xlsx beside each SHEET.")
 def webhooks_listen(
-    sheets: tuple[Path, ...], secrets: tuple[str, ...], host: str, port: int, journals: tuple[Path, ...]
+    sheets: tuple[Path, ...], secrets: tuple[str, ...], host: str, port: int, journals: tuple[Path, ...],
+    results: tuple[Path, ...],
 ) -> None:
     """Receive Publora's webhooks and keep the batches of SHEET... up to date.
 
     Every delivery's X-Publora-Signature is checked on the raw body (401 when it is missing or
     wrong); a repeated delivery is answered but not applied twice. post.published, post.failed
-    and post.demoted update the journal of the batch the post belongs to and its results file.
+    and post.demoted update the journal of the batch the post belongs to and its results file
+    (SHEET.results.csv, or the --results file given for that batch).
     Publora must be able to reach the address (put it behind your HTTPS reverse proxy).
     """
     from .webhooks import WebhookReceiver, serve_webhooks
 
-    batches = _issue8_batches(sheets, journals)
+    batches = _issue8_batches(sheets, journals, results)
     receiver = WebhookReceiver([s for s in secrets if s], _issue8_event_handler(batches))
 
     def ready(url: str) -> None:
         click.echo(f"Listening on {url} for Publora webhooks (Ctrl-C to stop).")
-        for sheet, journal in batches:
-            click.echo(f"  batch: {sheet or '(no sheet)'} journal {journal.path}")
+        for sheet, journal, out in batches:
+            click.echo(f"  batch: {sheet or '(no sheet)'} journal {journal.path}" + (f" results {out}" if out else ""))
         if not batches:
             click.echo("  no batch given: events are verified and printed only.")
 
@@ -1208,31 +1267,37 @@ def webhooks_listen(
     except KeyboardInterrupt:
         pass  # uvicorn shut down cleanly and re-raised the Ctrl-C: that is how the listener stops
     finally:
-        for _, journal in batches:
+        for _, journal, _ in batches:
             journal.close()
     click.echo(f"Stopped. {receiver.received} event(s) received, {receiver.duplicates} repeated, "
                f"{receiver.rejected} rejected.")
 
 
-def _issue8_batches(sheets: tuple[Path, ...], journals: tuple[Path, ...]) -> list[tuple[Path | None, Any]]:
-    """(sheet, open Journal) for every batch the listener updates."""
+def _issue8_batches(
+    sheets: tuple[Path, ...], journals: tuple[Path, ...], results: tuple[Path, ...] = ()
+) -> list[tuple[Path | None, Any, Path | None]]:
+    """(sheet, open Journal, results file or None for the default) for every batch the listener updates."""
     from .errors import InputError
     from .journal import Journal, default_journal_path
 
-    out: list[tuple[Path | None, Any]] = []
+    out: list[tuple[Path | None, Any, Path | None]] = []
     pairs: list[tuple[Path | None, Path]] = [(s, default_journal_path(s)) for s in sheets]
     if journals:
         if sheets and len(journals) != len(sheets):
             raise click.UsageError("give one --journal per SHEET, or none")
         pairs = [(sheets[i] if sheets else None, j) for i, j in enumerate(journals)]
-    for sheet, path in pairs:
+    if results and len(results) != len(pairs):
+        raise click.UsageError("give one --results per SHEET (or per --journal), in the same order, or none")
+    for i, (sheet, path) in enumerate(pairs):
         if not path.exists():
             raise InputError(f"no journal at {path}", hint="Run `bulkpost schedule` on the sheet first, or pass --journal.")
-        out.append((sheet, Journal(path)))
+        if results and not results[i].exists():
+            raise InputError(f"no results file at {results[i]}", hint="Give the file `bulkpost schedule --report` wrote.")
+        out.append((sheet, Journal(path), results[i] if results else None))
     return out
 
 
-def _issue8_event_handler(batches: list[tuple[Path | None, Any]]) -> Any:
+def _issue8_event_handler(batches: list[tuple[Path | None, Any, Path | None]]) -> Any:
     """The listener's callback: apply the event to the batch that owns the post, echo a line."""
     import threading
 
@@ -1246,7 +1311,7 @@ def _issue8_event_handler(batches: list[tuple[Path | None, Any]]) -> Any:
             if event.event not in RECEIVED_EVENTS:
                 click.echo(f"{line}: received (changes no batch)")
                 return None
-            for sheet, journal in batches:
+            for sheet, journal, results_file in batches:
                 applied = apply_event(journal, event)
                 if applied is None:
                     continue
@@ -1256,8 +1321,9 @@ def _issue8_event_handler(batches: list[tuple[Path | None, Any]]) -> Any:
                     f"{line}: row {applied['row']} of {sheet or journal.path}: {applied['status']}"
                     + (f" ({done} of {sum(counts.values())} networks)" if done else "")
                 )
-                if sheet is not None:
-                    _update_results_from_journal(sheet, None, None, journal.entries(), quiet=True)
+                if sheet is not None or results_file is not None:
+                    # the sheet only names the default results file; an explicit one needs no sheet
+                    _update_results_from_journal(sheet or journal.path, None, results_file, journal.entries(), quiet=True)
                 return applied
             click.echo(f"{line}: not part of a watched batch")
             return None

@@ -9,11 +9,12 @@ and column name and letter. It never interprets values: that is ``validate``'s j
 What makes a file unusable raises :class:`~bulkpost.errors.InputError` with one clear line
 naming the file (exit code 2): not found, empty, binary, an old ``.xls``/``.ods`` workbook,
 a password-protected or corrupt ``.xlsx``, no header row, a missing required column, a
-duplicated column, a sheet too large to be a posting plan.
+duplicated column, a sheet too large to be a posting plan, a value beyond column MAX_COLUMNS
+(never dropped silently). A pipe (``<(cat week.csv)``) is read by streaming it to its end.
 
 CSV
-    The encoding is detected: a UTF-8, UTF-16 or UTF-32 byte-order mark wins; BOM-less UTF-16
-    is recognised by its NUL bytes; otherwise UTF-8, falling back to Windows-1252 (recorded in
+    The encoding is detected: a UTF-8, UTF-16 or UTF-32 byte-order mark wins; BOM-less UTF-32 and UTF-16
+    are recognised by their NUL bytes; otherwise UTF-8, falling back to Windows-1252 (recorded in
     ``Sheet.notes`` and ``Sheet.encoding_fallback`` so the report can warn). The delimiter
     (``,`` ``;`` or tab) is the one under which the header row matches the most known
     columns. Ragged rows, empty lines and a trailing empty column are fine; quoted cells
@@ -37,6 +38,8 @@ import codecs
 import csv
 import io
 import re
+import stat
+import tempfile
 import warnings
 import zipfile
 import zlib
@@ -207,6 +210,49 @@ def load_sheet(path: str | Path, *, sheet: str | None = None) -> Sheet:
         raise InputError(f"{shown}: no such file", hint="Check the path.", file=shown)
     if p.is_dir():
         raise InputError(f"{shown}: is a folder, not a sheet", hint="Give the path of a .csv or .xlsx file.", file=shown)
+    try:
+        mode = p.stat().st_mode
+    except OSError as exc:
+        raise InputError(f"{shown}: cannot be read ({exc.strerror or exc})", file=shown) from exc
+    if not stat.S_ISREG(mode):
+        # A pipe (`bulkpost validate <(cat week.csv)`, /dev/stdin) has no size and can be read once.
+        return _load_stream(p, shown, sheet)
+    return _load_file(p, shown, sheet)
+
+
+def _load_stream(p: Path, shown: str, sheet: str | None) -> Sheet:
+    """Read a non-regular file (a FIFO) to its end into a temporary file, then load that.
+
+    Relative media paths of such a sheet are read from the current folder: a pipe has no folder.
+    """
+    with tempfile.TemporaryDirectory(prefix="bulkpost-") as tmp:
+        copy = Path(tmp) / (p.name or "sheet")
+        total = 0
+        try:
+            with p.open("rb") as src, copy.open("wb") as dst:
+                while chunk := src.read(1 << 20):
+                    total += len(chunk)
+                    if total > MAX_CSV_BYTES:
+                        raise InputError(
+                            f"{shown}: more than {MAX_CSV_BYTES // 1_000_000} MB is too large for a sheet of posts",
+                            hint="Split it into smaller files.",
+                            file=shown,
+                        )
+                    dst.write(chunk)
+        except OSError as exc:
+            raise InputError(f"{shown}: cannot be read ({exc.strerror or exc})", file=shown) from exc
+        with copy.open("rb") as fh:
+            zipped = fh.read(4).startswith(_ZIP_MAGIC)
+        if zipped and p.suffix.lower() not in (".xlsx", ".xlsm"):
+            copy = copy.rename(copy.with_name("sheet.xlsx"))  # openpyxl goes by the name
+        result = _load_file(copy, shown, sheet)
+    result.path = p
+    result.folder = Path.cwd()
+    return result
+
+
+def _load_file(p: Path, shown: str, sheet: str | None) -> Sheet:
+    """Load a regular file; messages name it as ``shown``."""
     try:
         with p.open("rb") as fh:
             head = fh.read(8)
@@ -427,6 +473,17 @@ def _decode(raw: bytes, shown: str) -> tuple[str, str, bool]:
                     file=shown,
                 ) from exc
     sample = raw[:4096]
+    utf32 = _utf32_without_bom(raw)
+    if utf32:
+        try:
+            return raw.decode(utf32), utf32.upper(), False
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{shown}: looks like {utf32.upper()} text without a byte-order mark, but is not valid {utf32.upper()} "
+                f"({exc.reason})",
+                hint="Save it again as CSV UTF-8.",
+                file=shown,
+            ) from exc
     if len(sample) >= 4 and b"\x00" in sample:
         even = sample[0::2].count(0)
         odd = sample[1::2].count(0)
@@ -448,6 +505,25 @@ def _decode(raw: bytes, shown: str) -> tuple[str, str, bool]:
         raise InputError(
             f"{shown}: not readable as UTF-8 or Windows-1252 text (is it a binary file?)", hint=_SAVE_AS, file=shown
         ) from exc
+
+
+def _utf32_without_bom(raw: bytes) -> str:
+    """``"utf-32-le"`` or ``"utf-32-be"`` when ``raw`` has UTF-32's NUL pattern, else ``""``.
+
+    Text in UTF-32 has three NUL bytes in every four for ASCII and Latin characters (and at
+    least one for any character): the high bytes of each 4-byte unit. Binary data does not keep
+    such a pattern across its first 4 KB.
+    """
+    sample = raw[: 4096 - 4096 % 4]
+    if len(raw) % 4 or len(sample) < 8:
+        return ""
+    units = len(sample) // 4
+    zeros = [sample[i::4].count(0) for i in range(4)]
+    if zeros[3] == units and zeros[2] >= units * 0.5 and zeros[0] <= units * 0.05:
+        return "utf-32-le"
+    if zeros[0] == units and zeros[1] >= units * 0.5 and zeros[3] <= units * 0.05:
+        return "utf-32-be"
+    return ""
 
 
 def _encoding_label(enc: str, bom: bytes) -> str:
@@ -757,14 +833,20 @@ def _load_xlsx(p: Path, shown: str, sheet: str | None) -> Sheet:
 
 def _read_worksheet(p: Path, shown: str, ws: Any, name: str, *, explicit: bool, loose: bool) -> Sheet | None:
     max_col = ws.max_column or 0
-    width = min(max_col, MAX_COLUMNS + 1)
+    width = min(max_col, MAX_COLUMNS)
 
     # Group the cells openpyxl actually holds by row. ws.iter_rows() would instead make a cell
     # object for every position up to max_row x max_col: one value at XFD1048576 is 17 billion.
+    # Values beyond the column cap are set aside: they are never dropped silently (see below).
     stored: dict[int, dict[int, Any]] = {}
+    beyond: list[tuple[int, int]] = []
     for (r, c), cell in ws._cells.items():
-        if c <= width and cell.value is not None:
+        if cell.value is None:
+            continue
+        if c <= width:
             stored.setdefault(r, {})[c] = cell
+        elif not is_blank_value(_cell_value(cell.value)):
+            beyond.append((r, c))
     numbers = sorted(stored)
 
     def rows_from(start: int) -> Iterable[tuple[int, tuple[Any, ...]]]:
@@ -784,6 +866,7 @@ def _read_worksheet(p: Path, shown: str, ws: Any, name: str, *, explicit: bool, 
             )
         return None
     header_row, header_values = found
+    _refuse_beyond_cap(shown, name, header_row, beyond)
     covered: set[int] = set()
     for rng in ws.merged_cells.ranges:
         if rng.min_row <= header_row <= rng.max_row:
@@ -799,3 +882,35 @@ def _read_worksheet(p: Path, shown: str, ws: Any, name: str, *, explicit: bool, 
         covered=covered,
     )
 
+
+
+def _refuse_beyond_cap(shown: str, name: str, header_row: int, beyond: list[tuple[int, int]]) -> None:
+    """Refuse a worksheet with values right of column MAX_COLUMNS, at or below its header row.
+
+    bulkpost reads MAX_COLUMNS columns; a value further right would otherwise vanish without a
+    word, and a sheet must never lose a value silently. Cells above the header are skipped like
+    the rest of those rows.
+    """
+    in_header = [c for r, c in beyond if r == header_row]
+    if in_header:
+        raise InputError(
+            f"{shown}: sheet {name!r}: the header has {max(in_header)} columns; at most {MAX_COLUMNS} are read",
+            hint="Delete the columns you do not need.",
+            file=shown,
+            sheet=name,
+        )
+    below = sorted((r, c) for r, c in beyond if r > header_row)
+    if below:
+        r, c = below[0]
+        letter = column_letter(c - 1)
+        more = f" (and {len(below) - 1:,} more)" if len(below) > 1 else ""
+        raise InputError(
+            f"{shown}: sheet {name!r}: a value in cell {letter}{r} (column {letter}, col {c}){more} is beyond "
+            f"the {MAX_COLUMNS} columns bulkpost reads",
+            hint="Move it into a column that has a header within the first "
+            f"{MAX_COLUMNS} columns, or delete it.",
+            file=shown,
+            sheet=name,
+            row=r,
+            column=letter,
+        )

@@ -111,11 +111,14 @@ class Sheet:
     """True when a CSV was not valid UTF-8 and was read as Windows-1252."""
     uncalculated_formulas: int = 0
     """XLSX formula cells without a saved result (they read as empty)."""
+    folder: Path | None = None
+    """Where relative media paths are read from when it is not the file's folder (a sheet
+    read from a pipe, such as ``<(cat week.csv)``, uses the current folder)."""
 
     @property
     def base_dir(self) -> Path:
         """The folder relative media paths are read from."""
-        return self.path.resolve().parent
+        return self.folder if self.folder is not None else self.path.resolve().parent
 
 
 @dataclass(frozen=True, slots=True)

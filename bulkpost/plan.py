@@ -422,7 +422,8 @@ def _resolve_targets(
                 findings.append(
                     finding(
                         "CONNECTION_UNKNOWN",
-                        f"connection {cid!r} is not connected to this Publora account"
+                        f"connection {cid!r} is not connected to "
+                        + (f"managed user {post.user}" if post.user else "this Publora account")
                         + (f"; connected {display_name(network)} accounts: {', '.join(same)}." if same else "."),
                         row=post.row,
                         key="platforms",
@@ -450,7 +451,8 @@ def _resolve_targets(
                 findings.append(
                     finding(
                         "CONNECTION_NOT_FOUND",
-                        f"no {display_name(network)} account is connected to this Publora account.",
+                        f"no {display_name(network)} account is connected to "
+                        + (f"managed user {post.user}." if post.user else "this Publora account."),
                         row=post.row,
                         key="platforms",
                         platform=network,

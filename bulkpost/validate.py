@@ -43,7 +43,7 @@ UNKNOWN_COLUMNS           warning   (sheet) columns bulkpost does not use (kept 
 UNNAMED_COLUMN            warning   (sheet) values under a column without a header
 ENCODING_GUESSED          warning   (sheet) the CSV was read as Windows-1252
 FORMULAS_NOT_CALCULATED   warning   (sheet) formula cells without a saved result read as empty
-EMPTY_SHEET               warning   (sheet) a header but no data rows
+EMPTY_SHEET               error     (sheet) a header but no rows to post
 ========================  ========  ======================================================
 """
 
@@ -101,7 +101,7 @@ CODES: dict[str, str] = {
     "UNNAMED_COLUMN": WARNING,
     "ENCODING_GUESSED": WARNING,
     "FORMULAS_NOT_CALCULATED": WARNING,
-    "EMPTY_SHEET": WARNING,
+    "EMPTY_SHEET": ERROR,
 }
 
 _STATUS = {"": "scheduled", "scheduled": "scheduled", "schedule": "scheduled", "draft": "draft", "drafts": "draft"}
@@ -455,7 +455,9 @@ class _Validator:
                     header_key=h.key,
                 )
         if not s.rows:
-            self.sheet_finding("EMPTY_SHEET", "The sheet has a header but no rows of posts.", hint="Add one row per post.")
+            self.sheet_finding(
+                "EMPTY_SHEET", "The sheet has a header but no rows to post.", hint="Add one row per post under the header."
+            )
 
     # rows -------------------------------------------------------------------------------
 

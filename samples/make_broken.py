@@ -1,8 +1,10 @@
 """Build samples/broken.csv and the media it uses: rows that each break per-network rules.
 
-Run from the repository root: ``python samples/make_broken.py``. It writes ``broken.csv``
-(committed) and the media under ``broken-media/`` (not committed: one file is over 2 MB,
-so it is rebuilt here; the videos are copied from ``tests/data``). Then::
+Run it from anywhere, also from a copy of ``samples/`` alone: ``python samples/make_broken.py``.
+It writes ``broken.csv`` (committed) and the media under ``broken-media/`` beside itself (not
+committed: one file is over 2 MB, so it is rebuilt here). The images are drawn here with Pillow;
+the three tiny videos ship in ``samples/broken-src/`` (the same files as the tests' fixtures in
+``tests/data``, made once with ffmpeg) and the TikTok video is ``samples/media/teaser.mp4``. Then::
 
     python -m bulkpost validate samples/broken.csv
 
@@ -21,8 +23,9 @@ from pathlib import Path
 from PIL import Image
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
 MEDIA = HERE / "broken-media"
+#: Videos that cannot be drawn with Pillow, shipped with the samples (a few KB each).
+VIDEOS = HERE / "broken-src"
 
 COLUMNS = ["content", "platforms", "scheduled_time", "media", "title", "first_comment", "content_linkedin"]
 
@@ -95,11 +98,9 @@ def make_media(folder: Path = MEDIA) -> None:
     Image.new("RGB", (300, 300), (10, 160, 60)).save(folder / "really-webp.jpg", "WEBP")
     (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"cut off here")
     (folder / "paper.pdf").write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
-    data = ROOT / "tests" / "data"
-    shutil.copyfile(data / "short.mp4", folder / "short.mp4")
-    shutil.copyfile(data / "long_tall.mp4", folder / "long_tall.mp4")
-    shutil.copyfile(data / "mpeg4.mp4", folder / "mpeg4.mp4")
-    shutil.copyfile(ROOT / "samples" / "media" / "teaser.mp4", folder / "tiktok.mp4")
+    for name in ("short.mp4", "long_tall.mp4", "mpeg4.mp4"):
+        shutil.copyfile(VIDEOS / name, folder / name)
+    shutil.copyfile(HERE / "media" / "teaser.mp4", folder / "tiktok.mp4")
 
 
 def write_csv(path: Path = HERE / "broken.csv") -> None:

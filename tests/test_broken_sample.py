@@ -90,3 +90,21 @@ def test_readme_shows_the_broken_sample_report(broken: Path) -> None:
     printed = result.output.replace(str(broken), "samples/broken.csv")
     printed = printed.replace(str(broken.parent / "broken-media"), ".../samples/broken-media")
     assert printed.rstrip("\n") == shown
+
+
+def test_make_broken_runs_from_a_copy_of_samples_alone(tmp_path: Path) -> None:
+    """The script needs nothing outside samples/ (it used to copy videos from tests/data)."""
+    import subprocess
+    import sys
+
+    copy = tmp_path / "samples"
+    shutil.copytree(SAMPLES, copy, ignore=shutil.ignore_patterns("broken-media", "__pycache__", "*.results.*", ".bulkpost"))
+    done = subprocess.run([sys.executable, str(copy / "make_broken.py")], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (copy / "broken.csv").read_bytes() == (SAMPLES / "broken.csv").read_bytes()
+    for name in ("short.mp4", "long_tall.mp4", "mpeg4.mp4"):
+        assert (copy / "broken-media" / name).read_bytes() == (ROOT / "tests" / "data" / name).read_bytes()
+    assert (copy / "broken-media" / "tiktok.mp4").read_bytes() == (SAMPLES / "media" / "teaser.mp4").read_bytes()
+    report = validate(copy / "broken.csv", rule_context=RuleContext(connections=CONNECTIONS))
+    assert not any(f.code == "MEDIA_NOT_FOUND" and "missing.jpg" not in f.message for f in report.findings)
+    assert {"VIDEO_FPS_INVALID", "VIDEO_CODEC_NOT_SUPPORTED", "VIDEO_DURATION_EXCEEDED"} <= {f.code for f in report.findings}

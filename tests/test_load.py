@@ -126,6 +126,21 @@ def test_csv_utf16_without_bom_is_recognised(tmp_path: Path) -> None:
     assert values(s, "content") == ["Grüße 👋 from Zürich"]
 
 
+@pytest.mark.parametrize(("encoding", "label"), [("utf-32-le", "UTF-32-LE"), ("utf-32-be", "UTF-32-BE")])
+def test_csv_utf32_without_bom_is_decoded_not_called_binary(tmp_path: Path, encoding: str, label: str) -> None:
+    p = write(tmp_path, "s.csv", (HEADER + ROW + "日本語のテキスト 🎉🎉🎉,x,2031-03-03 10:00\n").encode(encoding))
+    s = load_sheet(p)
+    assert s.encoding == label and not s.encoding_fallback
+    assert values(s, "content") == ["Grüße 👋 from Zürich", "日本語のテキスト 🎉🎉🎉"]
+
+
+def test_csv_utf32_pattern_with_a_broken_unit_says_utf32(tmp_path: Path) -> None:
+    # 0x00110000 is past the last code point: the NUL pattern says UTF-32, the decoder refuses.
+    p = write(tmp_path, "s.csv", (HEADER + ROW).encode("utf-32-le") + b"\x00\x00\x11\x00")
+    with pytest.raises(InputError, match="looks like UTF-32-LE text without a byte-order mark, but is not valid"):
+        load_sheet(p)
+
+
 def test_csv_windows_1252_fallback_is_reported(tmp_path: Path) -> None:
     p = write(tmp_path, "s.csv", (HEADER + "Café – “quoted” €5,twitter,2031-03-03 09:00\n").encode("cp1252"))
     s = load_sheet(p)
@@ -553,6 +568,100 @@ def test_too_many_columns(tmp_path: Path) -> None:
     header = "content,platforms," + ",".join(f"c{i}" for i in range(MAX_COLUMNS)) + "\n"
     with pytest.raises(InputError, match=f"at most {MAX_COLUMNS} are read"):
         load_sheet(write(tmp_path, "wide.csv", header))
+
+
+def test_too_many_columns_xlsx_names_the_real_count(tmp_path: Path) -> None:
+    """The cap is 500, but the message gives the header's real width (not "501")."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Posts"
+    ws.append(["content", "platforms", "scheduled_time"] + [f"c{i}" for i in range(1197)])
+    ws.append(["Hi", "x", "2031-03-03 09:00"])
+    p = tmp_path / "wide.xlsx"
+    wb.save(p)
+    with pytest.raises(InputError, match=rf"sheet 'Posts': the header has 1200 columns; at most {MAX_COLUMNS} are read"):
+        load_sheet(p)
+
+
+def test_value_beyond_the_column_cap_is_refused_not_dropped(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Posts"
+    ws.append(["content", "platforms", "scheduled_time"])
+    ws.append(["Hi", "x", "2031-03-03 09:00"])
+    ws.append(["Ho", "x", "2031-03-03 10:00"])
+    ws.cell(row=3, column=MAX_COLUMNS + 1, value="lost?")
+    ws.cell(row=2, column=MAX_COLUMNS + 3, value="   ")  # blank text is nothing to lose
+    ws.cell(row=4, column=MAX_COLUMNS + 7, value=0)
+    p = tmp_path / "beyond.xlsx"
+    wb.save(p)
+    with pytest.raises(InputError) as info:
+        load_sheet(p)
+    err = info.value
+    assert str(err) == (
+        f"{p}: sheet 'Posts': a value in cell SG3 (column SG, col 501) (and 1 more) is beyond the 500 columns bulkpost reads"
+    )
+    assert err.hint and "delete it" in err.hint
+    # The same sheet without the far values loads, and a value in column 500 itself is kept.
+    ws.cell(row=3, column=MAX_COLUMNS + 1).value = None  # cell(value=None) would not clear it
+    ws.cell(row=4, column=MAX_COLUMNS + 7).value = None
+    ws.cell(row=2, column=MAX_COLUMNS, value="kept")
+    wb.save(p)
+    sheet = load_sheet(p)
+    assert [r.number for r in sheet.rows] == [2, 3]
+    assert [c.value for c in sheet.rows[0].extra.values()] == ["kept"]
+
+
+def test_value_beyond_the_cap_above_the_header_is_skipped_with_its_row(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Weekly plan"])
+    ws.cell(row=1, column=MAX_COLUMNS + 2, value="note")
+    ws.append(["content", "platforms", "scheduled_time"])
+    ws.append(["Hi", "x", "2031-03-03 09:00"])
+    p = tmp_path / "title.xlsx"
+    wb.save(p)
+    sheet = load_sheet(p)
+    assert sheet.header_row == 2 and [r.number for r in sheet.rows] == [3]
+
+
+def _fifo(tmp_path: Path, name: str, data: bytes) -> Path:
+    """A named pipe that a thread fills with ``data`` once (like ``<(cat file)``)."""
+    import os
+    import threading
+
+    p = tmp_path / name
+    os.mkfifo(p)
+
+    def feed() -> None:
+        with p.open("wb") as fh:  # blocks until the loader opens the other end
+            fh.write(data)
+
+    threading.Thread(target=feed, daemon=True).start()
+    return p
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="needs named pipes")
+def test_a_pipe_is_read_by_streaming_not_called_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    p = _fifo(tmp_path, "63", (HEADER + ROW).encode("utf-8"))
+    s = load_sheet(p)
+    assert s.path == p and s.kind == "csv"
+    assert values(s, "content") == ["Grüße 👋 from Zürich"] and s.rows[0].file == str(p)
+    assert s.base_dir == tmp_path  # a pipe has no folder: relative media come from the current one
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="needs named pipes")
+def test_a_piped_xlsx_and_a_piped_empty_file(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    wb.active.append(["content", "platforms", "scheduled_time"])
+    wb.active.append(["Hi", "x", "2031-03-03 09:00"])
+    saved = tmp_path / "w.xlsx"
+    wb.save(saved)
+    s = load_sheet(_fifo(tmp_path, "62", saved.read_bytes()))  # no suffix, as /dev/fd/62 has none
+    assert s.kind == "xlsx" and values(s, "content") == ["Hi"]
+    with pytest.raises(InputError, match=r"62b: the file is empty$"):
+        load_sheet(_fifo(tmp_path, "62b", b""))
 
 
 def test_too_many_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

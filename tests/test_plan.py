@@ -131,6 +131,23 @@ def test_network_names_resolve_ambiguous_missing_and_pinterest() -> None:
     ambiguous = next(f for f in plan.findings if f.code == "CONNECTION_AMBIGUOUS")
     assert "mastodon-1 (acme1)" in ambiguous.message and "mastodon-2 (acme2)" in ambiguous.message
     assert plan.summary().rows_blocked == 4
+    missing = next(f for f in plan.findings if f.code == "CONNECTION_NOT_FOUND")
+    assert missing.message.endswith(": no YouTube account is connected to this Publora account.")
+
+
+def test_connection_not_found_names_the_managed_user() -> None:
+    user = "65a1b2c3d4e5f60718293a4b"
+    connections = {None: CONNECTIONS, user: [{"platformId": "linkedin-U1", "username": "Client", "tokenStatus": "valid"}]}
+    posts = [make_post(2, targets=("twitter",), user=user), make_post(3, targets=("twitter",))]
+    plan = build_plan(posts, sheet_identity="s", connections=connections)
+    assert [g.row_number for g in plan.groups] == [3]  # the key's own account has a Twitter connection
+    (missing,) = [f for f in plan.findings if f.code == "CONNECTION_NOT_FOUND"]
+    assert missing.row == 2
+    assert missing.message == f'Row 2, column "platforms" (X): no X account is connected to managed user {user}.'
+    unknown_posts = [make_post(4, targets=("linkedin-NOPE",), user=user)]
+    (unknown,) = build_plan(unknown_posts, sheet_identity="s", connections=connections).findings
+    assert unknown.code == "CONNECTION_UNKNOWN"
+    assert f"is not connected to managed user {user}; connected LinkedIn accounts: linkedin-U1" in unknown.message
 
 
 def test_expiring_connection_behind_a_network_name_warns_once() -> None:

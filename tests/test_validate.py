@@ -655,7 +655,9 @@ def test_empty_sheet(tmp_path: Path) -> None:
     p = tmp_path / "s.csv"
     p.write_text("content,platforms,scheduled_time\n,,\n", encoding="utf-8")
     r = validate(p, now=NOW)
-    assert only(r, "EMPTY_SHEET").severity == "warning" and r.ok and r.rows == 0
+    f = only(r, "EMPTY_SHEET")
+    assert f.severity == "error" and not r.ok and r.rows == 0
+    assert f.message == "The sheet has a header but no rows to post."
 
 
 def test_every_code_has_a_test_here() -> None:

@@ -330,6 +330,63 @@ def test_listen_updates_the_batch_journal_and_results(clean_sandbox: SandboxServ
     assert {p.platform: p.posted_id for p in live.posts} == {k: v["posted_id"] for k, v in platforms.items()}
 
 
+def test_listen_updates_a_results_file_written_with_report(clean_sandbox: SandboxServer, client: PubloraClient, tmp_path: Path) -> None:
+    """`schedule --report custom.csv` writes no SHEET.results.csv: `listen --results` follows the custom file."""
+    sheet = _sheet(tmp_path)
+    custom = tmp_path / "out" / "custom.csv"
+    custom.parent.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PUBLORA_", "BULKPOST_"))}
+    env.update(PUBLORA_API_KEY=clean_sandbox.api_key, PYTHONPATH=str(ROOT))
+    scheduled = CliRunner().invoke(
+        cli, ["schedule", str(sheet), "--base-url", clean_sandbox.base_url, "--yes", "--quiet", "--report", str(custom)],
+        env={"PUBLORA_API_KEY": clean_sandbox.api_key},
+    )
+    assert scheduled.exit_code == 0, scheduled.output
+    assert not (tmp_path / "week.results.csv").exists()
+    assert [r["result_status"] for r in csv.DictReader(custom.read_text(encoding="utf-8").splitlines())] == ["scheduled", "scheduled", "draft", "scheduled"]
+
+    port = free_port()
+    hook = client.create_webhook(name="listen-results", url=f"http://127.0.0.1:{port}/publora", events=["post.published", "post.failed"])
+    assert hook.secret is not None
+    env["BULKPOST_WEBHOOK_SECRET"] = hook.secret.get_secret_value()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bulkpost", "webhooks", "listen", str(sheet), "--results", str(custom), "--port", str(port)],
+        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert first.startswith(f"Listening on http://127.0.0.1:{port}/"), first + proc.stderr.read()  # type: ignore[union-attr]
+        second = proc.stdout.readline()
+        assert second.rstrip("\n").endswith(f"results {custom}"), second
+        clean_sandbox.control.configure(fail_platforms=["twitter"])
+        answer = clean_sandbox.control.advance_clock(3600)
+        assert len(answer["processed"]) == 3
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert f"twitter: row 3 of {sheet}: failed (1 failed of 1 networks)" in out
+    rows = list(csv.DictReader(custom.read_text(encoding="utf-8").splitlines()))
+    assert [r["result_status"] for r in rows] == ["published", "failed", "draft", "published"]
+    assert rows[1]["error_code"] == "PUBLISH_FAILED"
+    assert not (tmp_path / "week.results.csv").exists()  # nothing written beside the sheet instead
+
+
+def test_listen_results_misuse(tmp_path: Path) -> None:
+    from bulkpost.journal import Journal, default_journal_path
+
+    sheet = tmp_path / "week.csv"
+    sheet.write_text("content\n")
+    default_journal_path(sheet).parent.mkdir(parents=True, exist_ok=True)
+    Journal(default_journal_path(sheet)).close()
+    runner = CliRunner()
+    two = runner.invoke(cli, ["webhooks", "listen", str(sheet), "--secret", "s", "--results", "a.csv", "--results", "b.csv"])
+    assert two.exit_code == 2 and "give one --results per SHEET" in two.output
+    missing = runner.invoke(cli, ["webhooks", "listen", str(sheet), "--secret", "s", "--results", str(tmp_path / "none.csv")])
+    assert missing.exit_code == 2 and f"no results file at {tmp_path / 'none.csv'}" in missing.output
+
+
 def test_listen_misuse_is_one_clear_line(tmp_path: Path) -> None:
     runner = CliRunner()
     no_secret = runner.invoke(cli, ["webhooks", "listen", "--port", "0"], env={"BULKPOST_WEBHOOK_SECRET": ""})
@@ -353,6 +410,7 @@ ISSUE8_COMMANDS = [
     ["webhooks", "rotate-secret"], ["webhooks", "listen"],
     ["workspace", "import"], ["workspace", "users", "list"], ["workspace", "users", "create"],
     ["workspace", "users", "remove"], ["workspace", "users", "api-key"], ["workspace", "users", "connection-url"],
+    ["workspace", "users", "attach"],
     ["analytics"],
 ]
 

@@ -195,3 +195,60 @@ def test_cli_errors_are_one_line(clean_sandbox: SandboxServer, tmp_path: Path) -
     assert bad_id.exit_code != 0 and "Traceback" not in bad_id.output
     no_key = runner.invoke(cli, ["workspace", "users", "list"], env={"PUBLORA_API_KEY": "", "PUBLORA_BASE_URL": clean_sandbox.base_url})
     assert no_key.exit_code == 2 and "PUBLORA_API_KEY" in no_key.output
+
+
+def _error_lines(output: str) -> tuple[str, str]:
+    lines = output.strip().splitlines()
+    assert len(lines) == 2 and lines[0].startswith("Error: ") and lines[1].startswith("Hint: "), output
+    return lines[0], lines[1]
+
+
+def test_cli_create_email_exists_says_what_to_run(clean_sandbox: SandboxServer, client: PubloraClient) -> None:
+    """A 409 email_exists names a command line step, not the library's attach_workspace_user."""
+    from bulkpost.sandbox.state import OWNER_EMAIL
+
+    runner = CliRunner()
+    env = _env(clean_sandbox)
+    tag = uuid.uuid4().hex[:8]
+    email = f"twice-{tag}@example.com"
+    first = runner.invoke(cli, ["workspace", "users", "create", email], env=env)
+    assert first.exit_code == 0, first.output
+    uid = first.output.split()[3]
+    again = runner.invoke(cli, ["workspace", "users", "create", email], env=env)
+    assert again.exit_code == 1
+    error, hint = _error_lines(again.output)
+    assert error == f"Error: {email} is already a managed user of this workspace (id {uid})"
+    assert "`user` column" in hint and "bulkpost workspace users list" in hint and "attach_workspace_user" not in hint
+
+    owner = runner.invoke(cli, ["workspace", "users", "create", OWNER_EMAIL], env=env)
+    error, hint = _error_lines(owner.output)
+    assert owner.exit_code == 1 and "this workspace's own (owner) account" in error and "no managed user is needed" in hint
+
+    gone = f"gone-{tag}@example.com"
+    client.delete_workspace_user(client.create_workspace_user(username=gone).id)  # the sandbox calls it another workspace's
+    detached = runner.invoke(cli, ["workspace", "users", "create", gone], env=env)
+    error, hint = _error_lines(detached.output)
+    assert detached.exit_code == 1 and error == f"Error: {gone} is a managed user of another workspace"
+    assert "attach_workspace_user" not in detached.output
+
+
+def test_email_exists_advice_for_a_standalone_user_names_the_attach_command() -> None:
+    from bulkpost.cli import _email_exists_advice
+
+    body = {"code": "email_exists", "reason": "standalone_user_exists", "attachable": True, "requiresConsent": True}
+    message, hint = _email_exists_advice("solo@example.com", body)
+    assert message == "a Publora account with solo@example.com already exists outside this workspace"
+    assert hint == "With the user's consent token, run: bulkpost workspace users attach solo@example.com --token TOKEN"
+
+
+def test_cli_attach(clean_sandbox: SandboxServer, client: PubloraClient) -> None:
+    runner = CliRunner()
+    env = _env(clean_sandbox)
+    email = f"attach-{uuid.uuid4().hex[:8]}@example.com"
+    uid = client.create_workspace_user(username=email).id
+    done = runner.invoke(cli, ["workspace", "users", "attach", email, "--token", "tok_consent"], env=env)
+    assert done.exit_code == 0, done.output
+    assert done.output == f"{email} is already a managed user of this workspace (id {uid})\n"
+    nobody = runner.invoke(cli, ["workspace", "users", "attach", f"nobody-{uid}@example.com"], env=env)
+    assert nobody.exit_code == 1 and nobody.output.startswith("Error: ") and "Traceback" not in nobody.output
+    assert "tok_consent" not in done.output + nobody.output
