@@ -475,7 +475,7 @@ def cancel_batch(client: PubloraClient, journal: Journal) -> list[CancelOutcome]
     by_id = {e.id: e for e in journal.entries()}
     for r in journal.retries():
         parent = by_id.get(r.group_id)
-        if not r.post_group_id or r.state != "done" or parent is None:
+        if not r.post_group_id or r.state not in ("done", "uploading") or parent is None:
             continue
         cl = client.with_options(user_id=parent.user_id) if parent.user_id else client
         try:

@@ -563,6 +563,21 @@ class _Run:
         for e in live:
             status, errs, retry_ids = views[e.id]
             g = by_index.get(e.group_index)
+            own_retries = self.journal.retries(e.id)
+            if own_retries and own_retries[-1].state == "uploading":
+                # A --retry-failed draft still waiting for its files or its schedule.
+                if g is not None and self.retry_failed:
+                    outcomes.append(self.retry_group(g, e))
+                    continue
+                pending = own_retries[-1]
+                outcomes.append(GroupOutcome(
+                    e.group_index, FAILED, e.post_group_id, e.effective_time, e.targets, list(e.warnings),
+                    "RETRY_INCOMPLETE",
+                    f"the retry post group {pending.post_group_id} is a draft still waiting for its files; "
+                    f"run `{self.hint_command} --retry-failed` to finish it",
+                    retry_ids=retry_ids,
+                ))
+                continue
             if status in (FAILED, PARTIAL) and g is not None and self.retry_failed:
                 outcomes.append(self.retry_group(g, e))
                 continue
@@ -593,6 +608,75 @@ class _Run:
                 )
                 outcomes.append(base)
         return self.aggregate(rp, outcomes, warnings)
+
+    def finish_media_retry(
+        self, g: PostGroupPlan, e: GroupEntry, r: Any, pgid: str, out: GroupOutcome, retry_ids: list[str], client: Any
+    ) -> GroupOutcome:
+        """The files and the schedule of a ``--retry-failed`` draft ``pgid`` (retry record ``r``).
+
+        Safe to repeat after a crash: the draft's media are listed with get-post and deleted, the
+        row's files are uploaded again in sheet order (URLs requested one after another, so the
+        carousel order holds), then update-post schedules it with a key stable for this attempt.
+        """
+        import hashlib
+
+        j = self.journal
+        tag = f"retry:{r.attempt}"
+        out.retry_ids = [*retry_ids, pgid] if pgid not in retry_ids else list(retry_ids)
+        tmpdir: Path | None = None
+        sid = j.step_started(e.id, f"{tag}:media")
+        try:
+            remote = self.call(client.get_post, pgid)
+            for item in remote.media:
+                if item.media_id:
+                    try:
+                        self.call(client.delete_media, str(item.media_id))
+                    except APIStatusError as exc:
+                        if exc.status_code != 404:
+                            raise
+            for m in g.media:
+                self.check_abort()
+                path, ctype = m.path, m.content_type
+                if m.is_url:
+                    if tmpdir is None:
+                        tmpdir = Path(tempfile.mkdtemp(prefix="bulkpost-"))
+                    path, ctype = self.download(m, tmpdir, e)
+                assert path is not None and ctype is not None
+                target = self.call(client.get_upload_url, post_group_id=pgid, file_name=m.file_name, content_type=ctype)
+                client.upload(target.upload_url, path, ctype)
+            j.step_finished(sid, e.id, "ok")
+            key = "r1s-" + hashlib.sha256(f"{r.idempotency_key}\nschedule".encode()).hexdigest()[:40]
+            sid = j.step_started(e.id, f"{tag}:schedule", key=key)
+            res = self.call(client.update_post, pgid, status=SCHEDULED, scheduled_time=r.scheduled_time, idempotency_key=key)
+            j.step_finished(sid, e.id, "ok", {"scheduled_time": res.scheduled_time})
+        except _Aborted:
+            j.step_finished(sid, e.id, "aborted")
+            out.status, out.error_code, out.error = NOT_ATTEMPTED, "INTERRUPTED", "interrupted; run the same command again"
+            return out
+        except (APIError, OSError) as exc:
+            code = getattr(exc, "code", None) or type(exc).__name__
+            text = _error_text(exc) if isinstance(exc, APIError) else str(exc)
+            j.step_finished(sid, e.id, "error", {"code": code, "error": text})
+            j.retry_set(r.id, error_code=code, error=text)
+            if isinstance(exc, PlanLimitError):
+                self.halt(StopReason(code, _limit_message(exc), e.row_number, _limit_details(exc)))
+            elif isinstance(exc, AuthenticationError):
+                self.halt(StopReason(code or "AUTHENTICATION_FAILED", f"Publora refused the API key: {text}", e.row_number))
+            out.error_code = code
+            out.error = f"retry post group {pgid} (a draft) could not get its files or its schedule: {text}; the next --retry-failed run continues it"
+            return out
+        except _GroupFailed as exc:
+            j.step_finished(sid, e.id, "error", {"code": exc.code, "error": exc.message})
+            out.error_code, out.error = exc.code, exc.message
+            return out
+        finally:
+            if tmpdir is not None:
+                shutil.rmtree(tmpdir, ignore_errors=True)
+        j.retry_set(r.id, state="done", scheduled_time=str(res.scheduled_time) if res.scheduled_time else r.scheduled_time, error_code=None, error=None)
+        out.status = SCHEDULED
+        out.scheduled_time = str(res.scheduled_time) if res.scheduled_time else r.scheduled_time
+        out.warnings = [*out.warnings, f"retried {', '.join(r.targets)} as new post group {pgid} with its {len(g.media)} file(s) (attempt {r.attempt})"]
+        return out
 
     def retry_key(self, e: GroupEntry, attempt: int) -> str:
         """The Idempotency-Key of retry ``attempt`` of a group: new per attempt, the same on every re-run."""
@@ -644,11 +728,18 @@ class _Run:
             else ""
         )
         client = self.client_for(g.user)
+        with_media = g.media_mode == "upload" and bool(g.media)
+        if last is not None and last.state == "uploading" and last.post_group_id:
+            # A media retry whose draft exists: its files (again, from the first) and its schedule.
+            return self.finish_media_retry(g, e, last, last.post_group_id, out, retry_ids, client)
         if last is not None and last.state == "creating":
             # The previous run sent this retry and lost the answer (crash, dropped connection). Look
             # for it first (Publora forgets keys after 24 hours), else the same key and the same body.
             body, retry_targets, when, attempt, key = last.body, last.targets, last.scheduled_time, last.attempt, last.idempotency_key
             found = self.lookup(client, str(body.get("content", "")), retry_targets, last.created_at)
+            if found is not None and with_media:
+                j.retry_set(last.id, state="uploading", post_group_id=found[0], error_code=None, error=None)
+                return self.finish_media_retry(g, e, j.retries(e.id)[-1], found[0], out, retry_ids, client)
             if found is not None:
                 j.retry_set(last.id, state="done", post_group_id=found[0], error_code=None, error=None)
                 out.status, out.scheduled_time, out.retry_ids = SCHEDULED, found[2] or when, [*retry_ids, found[0]]
@@ -673,18 +764,12 @@ class _Run:
                     f"to send {', '.join(retry_targets)} as a new post group."
                 )
                 return out
-            if g.media_mode == "upload" and g.media:
-                out.error_code = "RETRY_MEDIA_UNSUPPORTED"
-                out.error = (
-                    f"not retried: the row has uploaded files, which --retry-failed does not send yet; "
-                    f"schedule {', '.join(retry_targets)} as a new row (or in the Publora dashboard)."
-                )
-                return out
             attempt = (last.attempt + 1) if last is not None else 1
             key = self.retry_key(e, attempt)
             networks = {t.split("-", 1)[0] for t in retry_targets}
             full = g.create_body()
-            body = {"content": g.content, "platforms": list(retry_targets), "scheduledTime": when}
+            # With uploaded files the retry is made as a draft, gets the files in order, then is scheduled.
+            body = {"content": g.content, "platforms": list(retry_targets), "scheduledTime": None if with_media else when}
             settings = {k: v for k, v in (full.get("platformSettings") or {}).items() if k in networks}
             if settings:
                 body["platformSettings"] = settings
@@ -728,6 +813,9 @@ class _Run:
         pgid = str(res.post_group_id)
         with self._stop_lock:
             self.created += 1
+        if with_media:
+            j.retry_set(r.id, state="uploading", post_group_id=pgid, error_code=None, error=None)
+            return self.finish_media_retry(g, e, j.retries(e.id)[-1], pgid, out, retry_ids, client)
         j.retry_set(r.id, state="done", post_group_id=pgid, error_code=None, error=None)
         out.status = PARTIAL if blocked else SCHEDULED
         out.scheduled_time = str(res.scheduled_time) if res.scheduled_time else when

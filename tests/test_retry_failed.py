@@ -299,3 +299,68 @@ def test_retry_whose_answer_was_lost_is_replayed_not_doubled(clean_sandbox: Any,
         (done,) = journal.retries()
         assert (done.attempt, done.state, done.idempotency_key) == (1, "done", lost.idempotency_key)
         assert done.post_group_id in {g["_id"] for g in groups(clean_sandbox)}
+
+
+def test_retry_failed_row_with_uploaded_files(clean_sandbox: Any, tmp_path: Path) -> None:
+    """A failed row with files: a new draft for the failed target, the files again in order, then scheduled."""
+    files = "media/carousel-1.jpg; media/carousel-2.jpg"
+    rows = [{"content": "Two pictures", "platforms": f"{MASTODON}; {BLUESKY}", "scheduled_time": at(30), "media": files}]
+    sheet = write_sheet(tmp_path, rows)
+    assert schedule(clean_sandbox, sheet).exit_code == 0
+    clean_sandbox.control.configure(fail_platforms=["bluesky"])
+    clean_sandbox.control.advance_clock(3600)
+    rows[0]["scheduled_time"] = at(180)
+    write_sheet(tmp_path, rows)
+    res = schedule(clean_sandbox, sheet, "--refresh", "--retry-failed")
+    assert res.exit_code == 0, res.output
+    assert "1 post group(s) created by this run" in res.output
+    (result,) = read_results(tmp_path / "batch.results.csv")
+    assert result["result_status"] == "scheduled"
+    first_id, retry_id = result["post_group_ids"].split(";")
+    with PubloraClient(clean_sandbox.api_key, base_url=clean_sandbox.base_url) as client:
+        retry = client.get_post(retry_id.strip())
+    assert retry.status == "scheduled"
+    assert retry.platforms == [BLUESKY]  # never the Mastodon target that was published
+    assert [m.source_file_name for m in retry.media] == ["carousel-1.jpg", "carousel-2.jpg"]
+    assert len(groups(clean_sandbox)) == 2
+    with Journal(journal_of(sheet)) as journal:
+        assert [(r.attempt, r.state, r.post_group_id) for r in journal.retries()] == [(1, "done", retry_id.strip())]
+        steps = [s["step"] for s in journal.steps() if s["step"].startswith("retry:")]
+        assert steps == ["retry:1", "retry:1:media", "retry:1:schedule"]
+    # Again: nothing more is sent.
+    res = schedule(clean_sandbox, sheet, "--retry-failed")
+    assert res.exit_code == 0, res.output
+    assert "0 post group(s) created by this run" in res.output
+    assert len(groups(clean_sandbox)) == 2
+
+
+def test_media_retry_interrupted_after_its_draft_resumes_without_doubling(clean_sandbox: Any, tmp_path: Path) -> None:
+    """The retry's draft exists, a get-upload-url answer was lost (its record attached): the next
+    --retry-failed run reuses the draft, deletes the stray record and uploads the files in order."""
+    rows = [{"content": "Two pictures", "platforms": BLUESKY, "scheduled_time": at(30), "media": "media/carousel-1.jpg; media/carousel-2.jpg"}]
+    sheet = write_sheet(tmp_path, rows)
+    assert schedule(clean_sandbox, sheet).exit_code == 0
+    clean_sandbox.control.configure(fail_platforms=["bluesky"])
+    clean_sandbox.control.advance_clock(3600)
+    rows[0]["scheduled_time"] = at(180)
+    write_sheet(tmp_path, rows)
+    clean_sandbox.control.set_faults(drop_rate=1.0, max_faults=1, paths=["get-upload-url"])
+    res = schedule(clean_sandbox, sheet, "--refresh", "--retry-failed")
+    clean_sandbox.control.clear_faults()
+    assert res.exit_code == 1, res.output
+    assert "the next --retry-failed run continues it" in res.output
+    with Journal(journal_of(sheet)) as journal:
+        (r,) = journal.retries()
+    assert r.state == "uploading" and r.post_group_id
+    with PubloraClient(clean_sandbox.api_key, base_url=clean_sandbox.base_url) as client:
+        assert client.get_post(r.post_group_id).status == "draft"
+        assert len(client.get_post(r.post_group_id).media) == 1  # attached, answer lost
+    res = schedule(clean_sandbox, sheet, "--retry-failed")
+    assert res.exit_code == 0, res.output
+    assert len(groups(clean_sandbox)) == 2  # the original and one retry: the draft was reused
+    with PubloraClient(clean_sandbox.api_key, base_url=clean_sandbox.base_url) as client:
+        retry = client.get_post(r.post_group_id)
+    assert retry.status == "scheduled"
+    assert [m.source_file_name for m in retry.media] == ["carousel-1.jpg", "carousel-2.jpg"]
+    with Journal(journal_of(sheet)) as journal:
+        assert [(x.attempt, x.state) for x in journal.retries()] == [(1, "done")]
