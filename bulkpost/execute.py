@@ -87,6 +87,18 @@ STATUSES = (SCHEDULED, DRAFT, PUBLISHED, PARTIAL, FAILED, SKIPPED, NOT_ATTEMPTED
 RETRY_MIN_LEAD_SECONDS = 120
 
 
+def _create_kwargs(body: dict[str, Any]) -> dict[str, Any]:
+    """``create_post``'s keyword arguments for a create-post request body (as planned or journaled)."""
+    return {
+        "content": body["content"],
+        "platforms": body["platforms"],
+        "scheduled_time": body.get("scheduledTime"),
+        "platform_settings": body.get("platformSettings"),
+        "media_urls": body.get("mediaUrls"),
+        "first_comment": body.get("firstComment"),
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class ProgressEvent:
     """What the progress callback receives.
@@ -784,14 +796,7 @@ class _Run:
             r = j.retry_started(e.id, attempt, retry_targets, when, key, body)
         try:
             res = self.call(
-                client.create_post,
-                content=body["content"],
-                platforms=body["platforms"],
-                scheduled_time=body.get("scheduledTime"),
-                platform_settings=body.get("platformSettings"),
-                media_urls=body.get("mediaUrls"),
-                first_comment=body.get("firstComment"),
-                idempotency_key=key,
+                client.create_post, **_create_kwargs(body), idempotency_key=key
             )
         except _Aborted:
             out.status, out.error_code, out.error = NOT_ATTEMPTED, "INTERRUPTED", "interrupted; run the same command again"
@@ -954,14 +959,7 @@ class _Run:
         sid = j.step_started(e.id, "create", key=key, state="creating", create_started_at=started)
         try:
             res = self.call(
-                client.create_post,
-                content=body["content"],
-                platforms=body["platforms"],
-                scheduled_time=body.get("scheduledTime"),
-                platform_settings=body.get("platformSettings"),
-                media_urls=body.get("mediaUrls"),
-                first_comment=body.get("firstComment"),
-                idempotency_key=key,
+                client.create_post, **_create_kwargs(body), idempotency_key=key
             )
         except _Aborted:
             j.step_finished(sid, e.id, "not sent", state=e.state)
