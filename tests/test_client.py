@@ -13,7 +13,6 @@ import hmac
 import http.server
 import json
 import logging
-import threading
 import tracemalloc
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta, timezone
@@ -23,6 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
+from localhttp import serve
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -1268,15 +1268,8 @@ class _Sink(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def sink() -> Iterator[str]:
     _Sink.received = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Sink)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/bucket/video.mp4?X-Amz-Signature=abc"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serve(_Sink) as root:
+        yield f"{root}/bucket/video.mp4?X-Amz-Signature=abc"
 
 
 def _vm(field: str) -> int | None:
@@ -1440,18 +1433,10 @@ def test_over_a_real_socket_the_key_is_sent_but_never_logged(caplog: pytest.LogC
     """httpx and httpcore log at DEBUG too; none of it, nor our own log, carries the key."""
     caplog.set_level(logging.DEBUG)
     _Api.seen = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Api)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with PubloraClient(API_KEY, base_url=f"http://127.0.0.1:{server.server_address[1]}/api/v1", user_id=USER) as client:
-            assert client.platform_connections()[0].platform_id == "linkedin-Tz9W5i6ZYG"
-            with pytest.raises(errors.AuthenticationError) as info:
-                create_keyed(client)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serve(_Api) as root, PubloraClient(API_KEY, base_url=f"{root}/api/v1", user_id=USER) as client:
+        assert client.platform_connections()[0].platform_id == "linkedin-Tz9W5i6ZYG"
+        with pytest.raises(errors.AuthenticationError) as info:
+            create_keyed(client)
     assert [h["x-publora-key"] for h in _Api.seen] == [API_KEY, API_KEY]
     assert _Api.seen[1]["Idempotency-Key"] == KEY and _Api.seen[1]["x-publora-user-id"] == USER
     assert {r.name for r in caplog.records} >= {"httpcore.http11", "httpx", "bulkpost.publora"}

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+from localhttp import serve
 from PIL import Image
 
 from bulkpost import errors
@@ -354,15 +355,8 @@ class _Hook(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def hook_url() -> Iterator[str]:
     _Hook.received = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/publora"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serve(_Hook) as root:
+        yield f"{root}/publora"
 
 
 def test_webhooks_and_a_signed_delivery(client: PubloraClient, clean_sandbox: SandboxServer, hook_url: str) -> None:

@@ -18,12 +18,13 @@ import time
 import zlib
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from localhttp import serve
 from click.testing import CliRunner
 
 from bulkpost.cli import cli
@@ -226,17 +227,14 @@ class HookReceiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
+        self._serving = serve(Handler)
+        self.url = f"{self._serving.__enter__()}/hook"
 
     def events(self) -> list[str]:
         return [headers["x-publora-event"] for headers, _ in self.received]
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._serving.__exit__(None, None, None)
 
 
 @pytest.fixture()
