@@ -26,7 +26,6 @@ import argparse
 import csv
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import threading
@@ -47,6 +46,7 @@ from bulkpost.load import load_sheet  # noqa: E402
 from bulkpost.plan import build_plan, sheet_identity  # noqa: E402
 from bulkpost.publora import PubloraClient  # noqa: E402
 from bulkpost.validate import validate  # noqa: E402
+from common import cpu_name, start_sandbox  # noqa: E402
 
 TARGETS = ["twitter-1502345678901234567", "linkedin-Tz9W5i6ZYG"]
 
@@ -67,25 +67,6 @@ class CountingTransport(httpx.BaseTransport):
 
     def close(self) -> None:
         self.inner.close()
-
-
-def start_sandbox(latency: float) -> tuple[subprocess.Popen[str], str, str]:
-    child = subprocess.Popen(
-        [sys.executable, "-m", "bulkpost", "sandbox", "serve", "--port", "0", "--latency", str(latency), "--plan", "sandbox"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert child.stdout is not None
-    settings: dict[str, str] = {}
-    while len(settings) < 2:
-        line = child.stdout.readline()
-        if not line:
-            raise RuntimeError("the sandbox did not start")
-        name, _, value = line.strip().partition("=")
-        if name in ("PUBLORA_BASE_URL", "PUBLORA_API_KEY"):
-            settings[name] = value
-    return child, settings["PUBLORA_BASE_URL"], settings["PUBLORA_API_KEY"]
 
 
 def write_batch(folder: Path, rows: int, media: bool, tag: str) -> tuple[Path, list[dict[str, Any]]]:
@@ -168,16 +149,6 @@ def run_baseline(records: list[dict[str, Any]], folder: Path, base_url: str, key
     return elapsed, calls
 
 
-def _cpu() -> str:
-    try:
-        for line in subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout.splitlines():
-            if line.startswith("Model name:"):
-                return line.split(":", 1)[1].strip()
-    except (OSError, subprocess.CalledProcessError):
-        pass
-    return platform.processor() or "unknown CPU"
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--text", type=int, default=1000)
@@ -185,9 +156,9 @@ def main() -> int:
     ap.add_argument("--latency", type=float, default=0.1)
     ap.add_argument("--concurrency", type=int, default=8)
     args = ap.parse_args()
-    print(f"python {platform.python_version()}, {_cpu()}, {os.cpu_count()} cores; sandbox latency {args.latency * 1000:.0f} ms "
+    print(f"python {platform.python_version()}, {cpu_name()}, {os.cpu_count()} cores; sandbox latency {args.latency * 1000:.0f} ms "
           f"per API call, concurrency {args.concurrency}")
-    sandbox, base_url, key = start_sandbox(args.latency)
+    sandbox, base_url, key = start_sandbox("--latency", str(args.latency), "--plan", "sandbox")
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for tag, rows, media in (("text", args.text, False), ("media", args.media, True)):

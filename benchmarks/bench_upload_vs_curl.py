@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bulkpost.publora import PubloraClient  # noqa: E402
+from common import start_sandbox  # noqa: E402
 
 _CHILD = """
 import sys, time
@@ -45,22 +46,6 @@ with PubloraClient("sk_bench_unused_for_uploads_000000", base_url="http://127.0.
     c.upload(url, path, "video/mp4")
     print(time.perf_counter() - t)
 """
-
-
-def start_sandbox() -> tuple[subprocess.Popen[str], str, str]:
-    child = subprocess.Popen(
-        [sys.executable, "-m", "bulkpost", "sandbox", "serve", "--port", "0"], cwd=ROOT, stdout=subprocess.PIPE, text=True
-    )
-    assert child.stdout is not None
-    settings: dict[str, str] = {}
-    while len(settings) < 2:
-        line = child.stdout.readline()
-        if not line:
-            raise RuntimeError("the sandbox did not start")
-        name, _, value = line.strip().partition("=")
-        if name in ("PUBLORA_BASE_URL", "PUBLORA_API_KEY"):
-            settings[name] = value
-    return child, settings["PUBLORA_BASE_URL"], settings["PUBLORA_API_KEY"]
 
 
 def ours(url: str, path: Path) -> tuple[float, float]:

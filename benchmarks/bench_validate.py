@@ -11,7 +11,6 @@ validate() (load + row checks + per-network rules) and for the rules alone.
 from __future__ import annotations
 
 import argparse
-import csv
 import platform
 import shutil
 import sys
@@ -26,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import corpus  # noqa: E402
 
+from common import write_table  # noqa: E402
 from bulkpost.rules import RuleContext, check_posts  # noqa: E402
 from bulkpost.validate import validate  # noqa: E402
 
@@ -52,23 +52,7 @@ def write_sheet(folder: Path, rows: int, fmt: str) -> Path:
         when = start + timedelta(minutes=7 * i)
         records.append([text, targets, when.strftime("%Y-%m-%d %H:%M"), media, "A title" if "youtube" in targets else ""])
     header = ["content", "platforms", "scheduled_time", "media", "title"]
-    if fmt == "csv":
-        path = folder / "sheet.csv"
-        with open(path, "w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(header)
-            w.writerows(records)
-        return path
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("posts")
-    ws.append(header)
-    for r in records:
-        ws.append(r)
-    path = folder / "sheet.xlsx"
-    wb.save(path)
-    return path
+    return write_table(folder / f"sheet.{fmt}", header, records)
 
 
 def main() -> int:

@@ -19,7 +19,6 @@ folder first (not timed).
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import platform
@@ -35,6 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
+
+from common import cpu_name, write_table  # noqa: E402
 
 #: (platforms, media) per row, cycled: every network appears.
 TARGETS: list[tuple[str, str]] = [
@@ -63,22 +64,7 @@ def write_sheet(folder: Path, rows: int, fmt: str, kind: str) -> Path:
         targets, media = TARGETS[i % len(TARGETS)]
         when = (start + timedelta(minutes=7 * i)).strftime("%Y-%m-%d %H:%M")
         records.append([text, targets, when, media if kind == "media" else "", "A title" if "youtube" in targets else ""])
-    path = folder / f"{kind}-{rows}.{fmt}"
-    if fmt == "csv":
-        with path.open("w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(HEADER)
-            w.writerows(records)
-        return path
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("posts")
-    ws.append(HEADER)
-    for r in records:
-        ws.append(r)
-    wb.save(path)
-    return path
+    return write_table(folder / f"{kind}-{rows}.{fmt}", HEADER, records)
 
 
 def _child(path: str) -> None:
@@ -123,16 +109,6 @@ def measure(path: Path) -> dict[str, float]:
     return figures
 
 
-def _cpu() -> str:
-    try:
-        for line in subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout.splitlines():
-            if line.startswith("Model name:"):
-                return line.split(":", 1)[1].strip()
-    except (OSError, subprocess.CalledProcessError):
-        pass
-    return platform.processor() or "unknown CPU"
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000])
@@ -143,7 +119,7 @@ def main() -> int:
     if args.child:
         _child(args.child)
         return 0
-    print(f"python {platform.python_version()}, {_cpu()}, {os.cpu_count()} cores")
+    print(f"python {platform.python_version()}, {cpu_name()}, {os.cpu_count()} cores")
     print(f"{'sheet':<22} {'rows':>8} {'targets':>8} {'seconds':>8} {'rows/s':>8} {'peak RSS':>9}  findings")
     with tempfile.TemporaryDirectory() as tmp:
         for rows in args.rows:
